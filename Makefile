@@ -1,0 +1,45 @@
+# Thin wrappers around the commands in the README; no logic is hidden here.
+PYTHON     ?= python3
+VENV       ?= .venv
+# CPU build of PyTorch by default; override for a GPU or a different build, e.g. make setup TORCH_SPEC="torch==2.13.0"
+TORCH_SPEC ?= torch==2.13.0
+BIN        := $(VENV)/bin
+LAB_ARGS   ?=
+PYTEST_ARGS ?=
+ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
+# make grade A=00_history
+A          ?= 00_history
+
+.PHONY: setup lab test release book bench grade clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=chapters $(LAB_ARGS)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+release: setup
+	for a in $(ASSIGNMENTS); do $(BIN)/nbgrader generate_assignment $$a --force || exit 1; done
+
+book: setup
+	$(BIN)/jupyter-book build . --path-output _build/book
+
+bench: setup
+	$(BIN)/python scripts/bench_notebooks.py
+
+grade: setup
+	$(BIN)/nbgrader autograde $(A)
+	$(BIN)/nbgrader generate_feedback $(A)
+	$(BIN)/nbgrader export --to grades.csv
+
+clean:
+	rm -rf _build autograded feedback .pytest_cache

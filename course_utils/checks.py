@@ -1,0 +1,190 @@
+"""Проверки упражнений: сначала тип, потом форма и dtype, потом значения.
+
+Каждая неудача — ``CheckError`` с одним предложением учителя по-русски:
+что ожидалось, что получено, и подсказка. Тесты в ноутбуках вызывают эти функции,
+поэтому объект с «хитрым» ``__eq__``, который всегда отвечает True, проверку не пройдёт:
+тип сравнивается строго, а значения — численно.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import torch
+
+
+class CheckError(AssertionError):
+    """Ответ не прошёл проверку; текст ошибки — подсказка для студента."""
+
+
+def fail(message: str, hint: str = "") -> None:
+    """Сообщает о неудаче: ``message`` — что не так, ``hint`` — что попробовать."""
+    raise CheckError(f"{message} {hint}".strip())
+
+
+def passed(message: str = "Всё верно!") -> None:
+    """Печатает сообщение об успешной проверке."""
+    print(f"✓ {message}")
+
+
+def describe(value) -> str:
+    """Короткое описание значения для сообщений: тип и форма."""
+    if value is None:
+        return "None (функция ничего не вернула — не забыли return?)"
+    if isinstance(value, torch.Tensor):
+        kind = "torch.Tensor" if type(value) is torch.Tensor else f"{type(value).__name__} (подкласс torch.Tensor)"
+        return f"{kind} формы {tuple(value.shape)}"
+    if isinstance(value, np.ndarray):
+        kind = "np.ndarray" if type(value) is np.ndarray else f"{type(value).__name__} (подкласс np.ndarray)"
+        return f"{kind} формы {value.shape}"
+    if isinstance(value, (list, tuple)):
+        return f"{type(value).__name__} из {len(value)} элементов"
+    return f"{type(value).__name__}: {value!r}"[:120]
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def check_type(value, expected_type: type, name: str = "результат", hint: str = "") -> None:
+    """Строгая проверка типа: подклассы и «похожие» объекты не проходят.
+
+    ``float`` принимает любое вещественное число python/numpy (но не bool и не тензор),
+    ``int`` — любое целое python/numpy. Остальные типы сравниваются точно.
+    """
+    if expected_type is float and _is_number(value):
+        return
+    if expected_type is int and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return
+    if type(value) is expected_type:
+        return
+    wanted = expected_type.__name__
+    if expected_type is torch.Tensor:
+        wanted = "torch.Tensor"
+        if isinstance(value, np.ndarray):
+            hint = hint or "Считайте операциями torch или оберните результат в torch.as_tensor(...)."
+        elif isinstance(value, torch.Tensor):
+            hint = hint or "Верните обычный тензор, например результат .detach() или torch.as_tensor(...)."
+    elif expected_type is np.ndarray:
+        wanted = "np.ndarray"
+        if isinstance(value, torch.Tensor):
+            hint = hint or "Здесь нужен numpy: используйте np.* или переведите тензор через .numpy()."
+    elif expected_type in (float, int) and isinstance(value, (torch.Tensor, np.ndarray)):
+        hint = hint or "Верните одно число: для тензора из одного элемента подойдёт .item()."
+    fail(f"{name}: ожидался тип {wanted}, получено {describe(value)}.", hint)
+
+
+def check_shape(value, expected_shape, name: str = "результат", hint: str = "") -> None:
+    """Сравнивает форму тензора или массива с ожидаемой."""
+    got = tuple(value.shape)
+    expected = tuple(expected_shape)
+    if got == expected:
+        return
+    if not hint:
+        if got == expected[::-1] and len(got) > 1:
+            hint = "Похоже, оси переставлены местами: проверьте порядок множителей или транспонирование."
+        elif math.prod(got) == math.prod(expected):
+            hint = "Число элементов совпадает — проверьте, вдоль какой оси идёт reshape, stack или cat."
+        elif len(got) != len(expected):
+            hint = "Не совпадает число осей — возможно, потеряна или лишняя ось (например, ось батча)."
+    fail(f"{name}: ожидалась форма {expected}, получено {got}.", hint)
+
+
+def check_dtype(value, expected_dtype, name: str = "результат", hint: str = "") -> None:
+    """Сравнивает тип элементов (dtype) тензора или массива."""
+    if value.dtype != expected_dtype:
+        fail(f"{name}: ожидался dtype {expected_dtype}, получено {value.dtype}.", hint)
+
+
+def check_close(value, expected, *, name: str = "результат", atol: float = 1e-6, rtol: float = 1e-5,
+                hint: str = "", mistakes: dict | None = None, check_dtype: bool = True) -> None:
+    """Тип → форма → dtype → значения с допуском.
+
+    ``mistakes`` — словарь «подсказка → ответ, который даёт типичная ошибка»:
+    если ответ студента совпал с одним из них, сообщение назовёт именно эту ошибку.
+    """
+    if isinstance(expected, (torch.Tensor, np.ndarray)):
+        _check_array_close(value, expected, name, atol, rtol, hint, mistakes or {}, check_dtype)
+        return
+    check_type(value, float, name)
+    if math.isclose(float(value), float(expected), rel_tol=rtol, abs_tol=atol):
+        return
+    for mistake_hint, wrong in (mistakes or {}).items():
+        if math.isclose(float(value), float(wrong), rel_tol=rtol, abs_tol=atol):
+            hint = mistake_hint
+            break
+    fail(f"{name}: ожидалось {float(expected):.6g}, получено {float(value):.6g}.", hint)
+
+
+def _as_numpy(array) -> np.ndarray:
+    if isinstance(array, torch.Tensor):
+        return array.detach().cpu().numpy()
+    return np.asarray(array)
+
+
+def _check_array_close(value, expected, name, atol, rtol, hint, mistakes, compare_dtype) -> None:
+    check_type(value, type(expected), name)
+    check_shape(value, expected.shape, name)
+    if compare_dtype:
+        check_dtype(value, expected.dtype, name)
+    got, want = _as_numpy(value).astype(np.float64), _as_numpy(expected).astype(np.float64)
+    if np.isnan(got).any() and not np.isnan(want).any():
+        fail(f"{name}: в ответе есть NaN.", hint or "Ищите деление на ноль, log(0) или переполнение exp.")
+    if np.allclose(got, want, atol=atol, rtol=rtol):
+        return
+    for mistake_hint, wrong in mistakes.items():
+        wrong = _as_numpy(wrong).astype(np.float64)
+        if wrong.shape == got.shape and np.allclose(got, wrong, atol=atol, rtol=rtol):
+            fail(f"{name}: значения не совпадают с ожидаемыми.", mistake_hint)
+    diff = np.abs(got - want)
+    where = np.unravel_index(np.argmax(diff), diff.shape) if diff.ndim else ()
+    position = f" в позиции {tuple(int(i) for i in where)}" if where else ""
+    fail(f"{name}: значения не совпадают: наибольшее отличие {diff.max():.3g}{position} "
+         f"(ожидалось {want[where]:.6g}, получено {got[where]:.6g}).", hint)
+
+
+def _scalar_type(expected) -> type:
+    """int и float из numpy считаем обычными int и float; остальные типы — как есть."""
+    if isinstance(expected, (int, np.integer)) and not isinstance(expected, (bool, np.bool_)):
+        return int
+    return float if _is_number(expected) else type(expected)
+
+
+def _same(value, expected) -> bool:
+    """Строгое равенство: тот же тип (числа python/numpy считаются одним типом) и те же элементы."""
+    if isinstance(expected, (list, tuple)):
+        return (type(value) is type(expected) and len(value) == len(expected)
+                and all(_same(v, e) for v, e in zip(value, expected)))
+    scalar_type = _scalar_type(expected)
+    if scalar_type in (int, float):
+        try:
+            check_type(value, scalar_type)
+        except CheckError:
+            return False
+        return bool(expected == value)
+    return type(value) is type(expected) and bool(expected == value)
+
+
+def check_equal(value, expected, name: str = "результат", hint: str = "", mistakes: dict | None = None) -> None:
+    """Точное совпадение для чисел, строк, списков и кортежей (тип сравнивается строго)."""
+    check_type(value, _scalar_type(expected), name)
+    if _same(value, expected):
+        return
+    for mistake_hint, wrong in (mistakes or {}).items():
+        if _same(value, wrong):
+            hint = mistake_hint
+            break
+    if isinstance(expected, (list, tuple)):
+        if len(value) != len(expected):
+            fail(f"{name}: ожидалось {len(expected)} элементов, получено {len(value)}.", hint)
+        for i, (v, e) in enumerate(zip(value, expected)):
+            check_equal(v, e, f"{name}[{i}]", hint)
+    fail(f"{name}: ожидалось {expected!r}, получено {value!r}.", hint)
+
+
+def check_unchanged(before, after, name: str = "аргумент") -> None:
+    """Проверяет, что функция не изменила входной тензор или массив на месте."""
+    if not np.array_equal(_as_numpy(before), _as_numpy(after)):
+        fail(f"Функция изменила входной {name} на месте.",
+             "Создайте новый объект (например, w = w + ...) вместо изменения на месте (w += ...).")

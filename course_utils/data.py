@@ -1,0 +1,23 @@
+"""Небольшие наборы данных курса, которые генерируются на лету (без скачивания)."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+# Четыре угла квадрата — входы логических функций И, ИЛИ, исключающее ИЛИ (XOR).
+LOGIC_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
+LOGIC_TARGETS = {
+    "AND": np.array([0, 0, 0, 1]),
+    "OR": np.array([0, 1, 1, 1]),
+    "XOR": np.array([0, 1, 1, 0]),
+}
+
+
+def make_blobs(n_per_class: int = 40, gap: float = 3.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Два облака точек на плоскости, которые можно разделить прямой: X (2n, 2), y (2n,)."""
+    rng = np.random.default_rng(seed)
+    X0 = rng.normal(loc=(-gap / 2, -gap / 4), scale=0.7, size=(n_per_class, 2))
+    X1 = rng.normal(loc=(gap / 2, gap / 4), scale=0.7, size=(n_per_class, 2))
+    X = np.vstack([X0, X1])
+    y = np.array([0] * n_per_class + [1] * n_per_class)
+    return X, y

@@ -1,0 +1,24 @@
+"""nbgrader configuration of the course: solutions/ is the source, chapters/ is the student release."""
+import os
+
+c = get_config()  # noqa: F821  (provided by nbgrader)
+
+COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
+GRADEBOOK_DIR = os.environ.get("COURSE_GRADEBOOK_DIR", os.path.join(COURSE_ROOT, ".nbgrader"))
+os.makedirs(GRADEBOOK_DIR, exist_ok=True)
+
+c.CourseDirectory.root = COURSE_ROOT
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "chapters"
+# The gradebook (student names and scores) is never part of the repository.
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(GRADEBOOK_DIR, "gradebook.db")
+
+# What a student sees in place of the solution.
+c.ClearSolutions.code_stub = {"python": "# ВАШ КОД ЗДЕСЬ\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "ВАШ ОТВЕТ ЗДЕСЬ"
+
+# Seconds per cell when autograding; nbgrader interrupts a cell that runs longer (e.g. an infinite loop).
+c.Execute.timeout = 180
+# Library warnings (torch, transformers) go to stderr; without this filter nbgrader gives such a test cell 0.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"\w*Warning: "

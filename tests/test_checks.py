@@ -1,0 +1,148 @@
+"""course_utils.checks: strict types, shapes, values, and the Russian messages a student reads."""
+import numpy as np
+import pytest
+import torch
+
+from course_utils import checks
+from course_utils.checks import CheckError
+
+
+class AlwaysEqual:
+    """The classic cheat: an object that claims to equal anything."""
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+
+class SneakyTensor(torch.Tensor):
+    pass
+
+
+def message(call, *args, **kwargs) -> str:
+    with pytest.raises(CheckError) as error:
+        call(*args, **kwargs)
+    return str(error.value)
+
+
+def test_check_error_is_an_assertion_error():
+    assert issubclass(CheckError, AssertionError)
+
+
+@pytest.mark.parametrize("expected", [torch.zeros(2), np.zeros(2), 3, 2.5, [1, 2], "abc", (1, 2)])
+def test_always_equal_object_never_passes(expected):
+    with pytest.raises(CheckError):
+        checks.check_equal(AlwaysEqual(), expected)
+    if isinstance(expected, (torch.Tensor, np.ndarray, float)):
+        with pytest.raises(CheckError):
+            checks.check_close(AlwaysEqual(), expected)
+
+
+def test_tensor_subclass_is_reported():
+    text = message(checks.check_type, torch.zeros(2).as_subclass(SneakyTensor), torch.Tensor, "ответ")
+    assert "подкласс torch.Tensor" in text and "ожидался тип torch.Tensor" in text
+
+
+def test_parameter_is_not_a_plain_tensor():
+    text = message(checks.check_close, torch.nn.Parameter(torch.zeros(2)), torch.zeros(2))
+    assert "Parameter" in text and ".detach()" in text
+
+
+def test_numpy_where_tensor_expected_gets_a_hint():
+    text = message(checks.check_close, np.zeros(3), torch.zeros(3), name="attention(...)")
+    assert text.startswith("attention(...): ожидался тип torch.Tensor, получено np.ndarray формы (3,).")
+    assert "torch" in text.split(".", 2)[-1]
+
+
+def test_tensor_where_numpy_expected_gets_a_hint():
+    assert ".numpy()" in message(checks.check_type, torch.zeros(3), np.ndarray)
+
+
+def test_none_is_explained_as_missing_return():
+    assert "return" in message(checks.check_type, None, torch.Tensor)
+
+
+def test_bool_is_not_a_number():
+    with pytest.raises(CheckError):
+        checks.check_type(True, int)
+    with pytest.raises(CheckError):
+        checks.check_close(True, 1.0)
+
+
+def test_numbers_accept_python_and_numpy_scalars():
+    checks.check_type(np.float32(1.5), float)
+    checks.check_type(np.int64(3), int)
+    checks.check_equal(np.int64(3), 3)
+    checks.check_close(2, 2.0)
+
+
+def test_scalar_tensor_where_number_expected_suggests_item():
+    assert ".item()" in message(checks.check_close, torch.tensor(1.0), 1.0)
+
+
+def test_shape_message_follows_the_guide():
+    text = message(checks.check_shape, torch.zeros(2, 2, 3), (2, 3, 2), "результат",
+                   hint="Проверьте порядок множителей в matmul.")
+    assert text == "результат: ожидалась форма (2, 3, 2), получено (2, 2, 3). Проверьте порядок множителей в matmul."
+
+
+def test_shape_automatic_hints():
+    assert "переставлены" in message(checks.check_shape, torch.zeros(3, 2), (2, 3))
+    assert "reshape" in message(checks.check_shape, torch.zeros(2, 6), (3, 4))
+    assert "ось батча" in message(checks.check_shape, torch.zeros(3, 4), (2, 3, 4))
+
+
+def test_dtype_is_compared():
+    text = message(checks.check_close, torch.zeros(2, dtype=torch.float64), torch.zeros(2))
+    assert "dtype torch.float32" in text and "torch.float64" in text
+    checks.check_close(torch.zeros(2, dtype=torch.float64), torch.zeros(2), check_dtype=False)
+
+
+def test_values_report_position_and_size_of_difference():
+    got = torch.tensor([[0.0, 0.0], [0.0, 0.5]])
+    text = message(checks.check_close, got, torch.zeros(2, 2), name="веса")
+    assert "наибольшее отличие 0.5 в позиции (1, 1)" in text
+    assert "ожидалось 0, получено 0.5" in text
+
+
+def test_tolerances():
+    checks.check_close(torch.tensor([1.0 + 1e-7]), torch.tensor([1.0]))
+    with pytest.raises(CheckError):
+        checks.check_close(torch.tensor([1.001]), torch.tensor([1.0]))
+    checks.check_close(torch.tensor([1.001]), torch.tensor([1.0]), atol=1e-2)
+
+
+def test_nan_is_named():
+    assert "NaN" in message(checks.check_close, torch.tensor([float("nan")]), torch.tensor([1.0]))
+
+
+def test_known_mistake_is_named():
+    expected = torch.tensor([1.0, 2.0])
+    text = message(checks.check_close, -expected, expected,
+                   mistakes={"Знак перепутан.": -expected, "Забыт множитель.": expected / 2})
+    assert text.endswith("Знак перепутан.")
+    scalar = message(checks.check_close, 5.0, 10.0, mistakes={"Деление вместо корня.": 5.0})
+    assert scalar == "результат: ожидалось 10, получено 5. Деление вместо корня."
+    listed = message(checks.check_equal, [0, 1, 1, 1], [0, 1, 1, 0], mistakes={"Это OR.": [0, 1, 1, 1]})
+    assert listed.endswith("Это OR.")
+
+
+def test_check_equal_compares_lists_elementwise():
+    checks.check_equal([1, "a", 2.0], [1, "a", 2.0])
+    assert "ожидалось 3 элементов" in message(checks.check_equal, [1, 2], [1, 2, 3])
+    assert "результат[1]" in message(checks.check_equal, [1, 5], [1, 2])
+
+
+def test_check_unchanged_detects_in_place_edit():
+    before = torch.ones(3)
+    after = before.clone()
+    checks.check_unchanged(before, after)
+    after += 1
+    assert "на месте" in message(checks.check_unchanged, before, after, "тензор w")
+
+
+def test_passed_prints_a_check_mark(capsys):
+    checks.passed("Отлично.")
+    assert capsys.readouterr().out == "✓ Отлично.\n"
