@@ -4,6 +4,8 @@ VENV       ?= .venv
 # CPU build of PyTorch by default; override for a GPU or a different build, e.g. make setup TORCH_SPEC="torch==2.13.0"
 TORCH_SPEC ?= torch==2.13.0
 BIN        := $(VENV)/bin
+# nbgrader runs tools such as `alembic` from PATH, so the environment's bin/ comes first.
+export PATH := $(abspath $(BIN)):$(PATH)
 LAB_ARGS   ?=
 PYTEST_ARGS ?=
 ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))

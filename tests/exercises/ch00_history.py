@@ -1,0 +1,62 @@
+"""Typical mistakes for chapter 00 «История LLM»."""
+
+MISTAKES = {
+    "00_history_perceptron_predict": {
+        "bias forgotten": ("def perceptron_predict(X, w, b):\n    return (X @ w > 0).astype(np.int64)",
+                           "забыто смещение"),
+        ">= instead of >": ("def perceptron_predict(X, w, b):\n    return (X @ w + b >= 0).astype(np.int64)",
+                            "строгое сравнение"),
+        "booleans returned": ("def perceptron_predict(X, w, b):\n    return X @ w + b > 0", ".astype"),
+        "raw sums returned": ("def perceptron_predict(X, w, b):\n    return X @ w + b", "dtype float64"),
+        "column instead of vector": (
+            "def perceptron_predict(X, w, b):\n    return (X @ w[:, None] + b > 0).astype(np.int64)",
+            "ожидалась форма (2,)"),
+    },
+    "00_history_perceptron_update": {
+        "sign flipped": ("def perceptron_update(w, b, x, y, lr):\n"
+                         "    e = perceptron_predict(x[None], w, b)[0] - y\n"
+                         "    return w + lr * e * x, b + lr * e", "Знак перепутан"),
+        "bias not updated": ("def perceptron_update(w, b, x, y, lr):\n"
+                             "    e = y - perceptron_predict(x[None], w, b)[0]\n"
+                             "    return w + lr * e * x, b", "Смещение тоже нужно обновлять"),
+        "in-place edit": ("def perceptron_update(w, b, x, y, lr):\n"
+                          "    e = y - perceptron_predict(x[None], w, b)[0]\n"
+                          "    w += lr * e * x\n"
+                          "    return w, b + lr * e", "на месте"),
+        "learning rate ignored": ("def perceptron_update(w, b, x, y, lr):\n"
+                                  "    e = y - perceptron_predict(x[None], w, b)[0]\n"
+                                  "    return w + e * x, b + e", "значения не совпадают"),
+        "always updates": ("def perceptron_update(w, b, x, y, lr):\n"
+                           "    return w + lr * x * (1 if y == 1 else -1), b + lr * (1 if y == 1 else -1)",
+                           "веса после верного ответа"),
+    },
+    "00_history_xor_two_layer": {
+        "hard-coded answer": ("def xor_two_layer(X):\n    return np.array([0, 1, 1, 0])", "не зашивайте ответ"),
+        "only OR": ("def xor_two_layer(X):\n    return perceptron_predict(X, np.array([1.0, 1.0]), -0.5)",
+                    "Получилось OR"),
+    },
+    "00_history_timeline_growth": {
+        "ratio divided by years": ("def yearly_growth(params_start, params_end, years):\n"
+                                   "    return float(params_end / params_start / years)", "корень степени years"),
+        "total growth": ("def yearly_growth(params_start, params_end, years):\n"
+                         "    return float(params_end / params_start)", "возведите в степень 1 / years"),
+        "off by one year": ("def yearly_growth(params_start, params_end, years):\n"
+                            "    return float((params_end / params_start) ** (1 / (years + 1)))", "ожидалось 10"),
+    },
+    "00_history_quiz_dates": {
+        "wrong year": ("perceptron_year, transformer_year, gpt3_billions = 1958, 2017, 175\n"
+                       "chronology = ['backpropagation', 'LSTM', 'AlexNet', 'GPT-3', 'ChatGPT']", "неверный"),
+        "wrong order": ("perceptron_year, transformer_year, gpt3_billions = 1957, 2017, 175\n"
+                        "chronology = ['LSTM', 'backpropagation', 'AlexNet', 'GPT-3', 'ChatGPT']", "неверный"),
+        "year as string": ("perceptron_year, transformer_year, gpt3_billions = '1957', 2017, 175\n"
+                           "chronology = ['backpropagation', 'LSTM', 'AlexNet', 'GPT-3', 'ChatGPT']",
+                           "ожидался тип int"),
+    },
+    "00_history_quiz_ideas": {
+        "wrong choice": ("why_xor, lstm_idea, transformer_idea, o1_idea = 'a', 'b', 'a', 'c'", "неверный"),
+        "letter not in options": ("why_xor, lstm_idea, transformer_idea, o1_idea = 'b', 'd', 'a', 'c'",
+                                  "ожидался один из вариантов"),
+    },
+}
+
+E2E_MISTAKES = ["00_history_perceptron_update", "00_history_timeline_growth", "00_history_quiz_ideas"]

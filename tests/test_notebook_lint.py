@@ -1,0 +1,102 @@
+"""Notebook lint: nbgrader metadata, naming, anatomy, clean outputs, and the site's table of contents."""
+import ast
+import re
+
+import nbformat
+import pytest
+import yaml
+
+from notebooks import (ASSIGNMENTS, CHAPTERS, ROOT, SOLUTIONS, exercise_ids, load, nbgrader, notebooks,
+                       source)
+
+SOURCE_NOTEBOOKS = notebooks(SOLUTIONS)
+ALL_NOTEBOOKS = SOURCE_NOTEBOOKS + notebooks(CHAPTERS)
+GRADE_ID = re.compile(r"^(\d\d_[a-z]+)_[a-z0-9]+(_[a-z0-9]+)*$")
+COLAB_BOOTSTRAP = "!git clone -q --depth 1 https://github.com/llm-po-polochkam/course /content/course"
+
+
+def ids(paths):
+    return [str(p.relative_to(ROOT)) for p in paths]
+
+
+def test_every_chapter_has_notebooks():
+    assert ASSIGNMENTS, "solutions/ holds no chapter"
+    for assignment in ASSIGNMENTS:
+        names = [p.name for p in (SOLUTIONS / assignment).glob("*.ipynb")]
+        assert names and all(re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", n) for n in names), names
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=ids(ALL_NOTEBOOKS))
+def test_notebook_is_valid_clean_and_python3(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata.kernelspec.name == "python3"
+    dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
+    assert not dirty, f"cells with outputs: {dirty}"
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=ids(ALL_NOTEBOOKS))
+def test_anatomy_title_and_setup(path):
+    cells = load(path)["cells"]
+    title, setup = cells[0], cells[1]
+    assert title["cell_type"] == "markdown"
+    assert re.match(r"# Глава \d+\. .+ · \d+\. ", source(title)), "title: «# Глава N. <глава> · M. <тема>»"
+    for part in ("Что вы узнаете", "⏱", "Что нужно знать заранее"):
+        assert part in source(title), f"title cell lacks «{part}»"
+    assert setup["cell_type"] == "code" and "setup(" in source(setup) and COLAB_BOOTSTRAP in source(setup)
+    assert "## Итоги" in source(cells[-1]), "the last cell is the summary"
+
+
+@pytest.mark.parametrize("path", SOURCE_NOTEBOOKS, ids=ids(SOURCE_NOTEBOOKS))
+def test_nbgrader_cells(path):
+    nb = load(path)
+    assignment = path.parent.name
+    graded = [c for c in nb["cells"] if nbgrader(c)]
+    assert graded, "a chapter notebook has at least one exercise"
+    for cell in graded:
+        meta = nbgrader(cell)
+        assert meta["schema_version"] == 3
+        match = GRADE_ID.match(meta["grade_id"])
+        assert match and match.group(1) == assignment, f"grade_id {meta['grade_id']} must start with {assignment}_"
+        assert cell["id"] == meta["grade_id"]
+        if meta["grade"]:
+            assert meta["locked"] and meta["points"] > 0, f"{meta['grade_id']}: grade cells are locked, with points"
+    for exercise in exercise_ids(nb):
+        cells = {nbgrader(c)["grade_id"]: c for c in graded}
+        solution = source(cells[exercise])
+        assert "### BEGIN SOLUTION" in solution and "### END SOLUTION" in solution
+        visible, hidden = cells.get(f"{exercise}_visible"), cells.get(f"{exercise}_hidden")
+        assert visible and hidden, f"{exercise}: needs a visible and a hidden test cell"
+        assert nbgrader(visible)["grade"] and nbgrader(hidden)["grade"]
+        assert "HIDDEN TESTS" not in source(visible)
+        assert "### BEGIN HIDDEN TESTS" in source(hidden) and "### END HIDDEN TESTS" in source(hidden)
+
+
+@pytest.mark.parametrize("path", SOURCE_NOTEBOOKS, ids=ids(SOURCE_NOTEBOOKS))
+def test_test_cells_do_not_end_in_a_value(path):
+    """nbgrader reads a test cell's final value as partial credit, so no test cell may end in a bare value."""
+    for cell in load(path)["cells"]:
+        if nbgrader(cell).get("grade") and cell["cell_type"] == "code":
+            body = ast.parse(source(cell)).body
+            assert body, nbgrader(cell)["grade_id"]
+            last = body[-1]
+            assert not (isinstance(last, ast.Expr) and not isinstance(last.value, ast.Call)), nbgrader(cell)["grade_id"]
+
+
+def test_grade_ids_are_unique_across_the_course():
+    seen = {}
+    for path in SOURCE_NOTEBOOKS:
+        for cell in load(path)["cells"]:
+            grade_id = nbgrader(cell).get("grade_id")
+            if grade_id:
+                assert grade_id not in seen, f"{grade_id} in {path} and {seen[grade_id]}"
+                seen[grade_id] = path
+
+
+def test_table_of_contents_lists_every_student_notebook_in_order():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    listed = [entry["file"] for part in toc["parts"] for entry in part["chapters"]]
+    expected = [str(p.relative_to(ROOT).with_suffix("")) for p in SOURCE_NOTEBOOKS]
+    assert listed == [e.replace("solutions/", "chapters/", 1) for e in expected]
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    assert "solutions/*" in config["exclude_patterns"]
