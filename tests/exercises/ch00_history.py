@@ -60,3 +60,12 @@ MISTAKES = {
 }
 
 E2E_MISTAKES = ["00_history_perceptron_update", "00_history_timeline_growth", "00_history_quiz_ideas"]
+
+# A right answer whose code makes the library warn (torch.tensor on a tensor → UserWarning on stderr).
+WARNING_NOTEBOOKS = ["01_perceptron.ipynb"]
+WARNING_ANSWERS = {
+    "00_history_perceptron_predict": (
+        "def perceptron_predict(X, w, b):\n"
+        "    z = torch.tensor(torch.as_tensor(X @ w + b))  # torch warns: use clone().detach()\n"
+        "    return (z > 0).numpy().astype(np.int64)\n"),
+}

@@ -1,0 +1,167 @@
+"""End-to-end autograding, as an instructor runs it: students' submissions → `nbgrader autograde` →
+`nbgrader export` (CSV) and the gradebook (per exercise).
+
+Students: `solution` (every answer right), `untouched` (the student notebooks as released), `mistakes` (one
+typical mistake in each exercise of E2E_MISTAKES, the rest right); and, on chapter 00 only, `warning` (right
+answers whose code makes torch warn), `loop` (an infinite loop in one answer), `edited` (a wrong answer whose
+test cells were rewritten to pass).
+"""
+import csv
+import importlib
+import json
+import re
+
+import pytest
+from nbgrader.api import Gradebook
+
+from conftest import nbgrader
+from notebooks import ASSIGNMENTS, SOLUTIONS, exercise_ids, load, nbgrader as meta, source
+
+CHAPTER_SPECS = {a: importlib.import_module(f"exercises.ch{a}") for a in ASSIGNMENTS}
+LOOP_TIMEOUT = 8  # seconds per cell for the `loop` student
+
+
+def solution_code(assignment: str) -> dict[str, str]:
+    """grade_id → the instructor's code of each solution cell."""
+    codes = {}
+    for path in sorted((SOLUTIONS / assignment).glob("*.ipynb")):
+        for cell in load(path)["cells"]:
+            if meta(cell).get("solution"):
+                codes[meta(cell)["grade_id"]] = source(cell)
+    return codes
+
+
+def submit(course, student: str, assignment: str, answers: dict[str, str], notebooks=None, edit_tests=None):
+    """Writes a submission: the released notebooks with the given answers (and, optionally, rewritten tests)."""
+    folder = course / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in sorted((course / "chapters" / assignment).glob("*.ipynb")):
+        if notebooks and path.name not in notebooks:
+            continue
+        nb = load(path)
+        for cell in nb["cells"]:
+            grade_id = meta(cell).get("grade_id")
+            if grade_id in answers:
+                cell["source"] = answers[grade_id]
+            if edit_tests and grade_id in edit_tests:
+                cell["source"] = edit_tests[grade_id]
+        (folder / path.name).write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+
+
+def exercise_scores(course, student: str, assignment: str, notebooks=None) -> dict[str, tuple[float, float]]:
+    """exercise grade_id → (score, max score), summed over its visible and hidden test cells
+    (only in the given notebooks, when the student submitted only some)."""
+    scores = {}
+    with Gradebook(f"sqlite:///{course / '.nbgrader' / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission(assignment, student)
+        for notebook in submission.notebooks:
+            if notebooks and f"{notebook.name}.ipynb" not in notebooks:
+                continue
+            for grade in notebook.grades:
+                exercise = re.sub(r"_(visible|hidden)$", "", grade.name)
+                score, top = scores.get(exercise, (0.0, 0.0))
+                scores[exercise] = (score + grade.score, top + grade.max_score)
+    return scores
+
+
+def exported_totals(course) -> dict[tuple[str, str], tuple[float, float]]:
+    nbgrader(course, "export", "--to", "grades.csv")
+    with open(course / "grades.csv", encoding="utf-8") as handle:
+        return {(row["assignment"], row["student_id"]): (float(row["raw_score"]), float(row["max_score"]))
+                for row in csv.DictReader(handle)}
+
+
+@pytest.fixture(scope="module")
+def graded(course):
+    for assignment in ASSIGNMENTS:
+        right = solution_code(assignment)
+        submit(course, "solution", assignment, right)
+        submit(course, "untouched", assignment, {})
+        spec = CHAPTER_SPECS[assignment]
+        wrong = {grade_id: next(iter(spec.MISTAKES[grade_id].values()))[0] for grade_id in spec.E2E_MISTAKES}
+        submit(course, "mistakes", assignment, {**right, **wrong})
+    history = "00_history"
+    right = solution_code(history)
+    submit(course, "warning", history, {**right, **CHAPTER_SPECS[history].WARNING_ANSWERS},
+           notebooks=CHAPTER_SPECS[history].WARNING_NOTEBOOKS)
+    submit(course, "loop", history, {**right, "00_history_timeline_growth": "while True:\n    pass\n"},
+           notebooks=["03_timeline_quiz.ipynb"])
+    submit(course, "edited", history,
+           {**right, "00_history_timeline_growth": CHAPTER_SPECS[history].MISTAKES["00_history_timeline_growth"][
+               "ratio divided by years"][0]},
+           notebooks=["03_timeline_quiz.ipynb"],
+           edit_tests={"00_history_timeline_growth_visible": "print('всё верно')",
+                       "00_history_timeline_growth_hidden": "pass"})
+    for assignment in ASSIGNMENTS:
+        for student in ("solution", "untouched", "mistakes") + (("warning", "edited") if assignment == history else ()):
+            nbgrader(course, "autograde", assignment, "--student", student)
+    nbgrader(course, "autograde", history, "--student", "loop", f"--Execute.timeout={LOOP_TIMEOUT}")
+    return course
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_gets_full_marks(graded, assignment):
+    score, top = exported_totals(graded)[(assignment, "solution")]
+    assert top > 0 and score == top
+    assert all(s == m for s, m in exercise_scores(graded, "solution", assignment).values())
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_untouched_student_notebook_gets_zero(graded, assignment):
+    score, top = exported_totals(graded)[(assignment, "untouched")]
+    assert top > 0 and score == 0
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_typical_mistakes_lose_points_on_exactly_those_exercises(graded, assignment):
+    mistaken = set(CHAPTER_SPECS[assignment].E2E_MISTAKES)
+    scores = exercise_scores(graded, "mistakes", assignment)
+    lost = {exercise for exercise, (score, top) in scores.items() if score < top}
+    assert lost == mistaken
+    score, top = exported_totals(graded)[(assignment, "mistakes")]
+    assert 0 < score < top
+
+
+def test_library_warnings_do_not_cost_points(graded):
+    import numpy as np
+    import torch
+
+    namespace = {"np": np, "torch": torch}
+    for code in CHAPTER_SPECS["00_history"].WARNING_ANSWERS.values():
+        exec(code, namespace)
+    with pytest.warns(UserWarning):  # the submission really warns, so the filter has work to do
+        namespace["perceptron_predict"](np.ones((2, 2)), np.ones(2), 0.0)
+    scores = exercise_scores(graded, "warning", "00_history", CHAPTER_SPECS["00_history"].WARNING_NOTEBOOKS)
+    assert scores and all(score == top for score, top in scores.values())
+    autograded = graded / "autograded" / "warning" / "00_history"
+    warned = [source(c) for p in autograded.glob("*.ipynb") for c in load(p)["cells"]
+              if any(o.get("name") == "stderr" for o in c.get("outputs", []))]
+    assert not any("Warning" in text for text in warned)
+
+
+def test_infinite_loop_times_out_and_the_rest_is_graded(graded):
+    scores = exercise_scores(graded, "loop", "00_history", ["03_timeline_quiz.ipynb"])
+    assert scores["00_history_timeline_growth"][0] == 0
+    others = {k: v for k, v in scores.items() if k != "00_history_timeline_growth"}
+    assert others and all(score == top for score, top in others.values())
+    nb = load(graded / "autograded" / "loop" / "00_history" / "03_timeline_quiz.ipynb")
+    loop_cell = next(c for c in nb["cells"] if meta(c).get("grade_id") == "00_history_timeline_growth")
+    assert any(o["output_type"] == "error" for o in loop_cell["outputs"])
+
+
+def test_edited_test_cells_are_restored(graded):
+    scores = exercise_scores(graded, "edited", "00_history", ["03_timeline_quiz.ipynb"])
+    assert scores["00_history_timeline_growth"][0] == 0
+    nb = load(graded / "autograded" / "edited" / "00_history" / "03_timeline_quiz.ipynb")
+    released = load(graded / "chapters" / "00_history" / "03_timeline_quiz.ipynb")
+    restored = {meta(c)["grade_id"]: source(c) for c in nb["cells"] if meta(c).get("grade")}
+    original = {meta(c)["grade_id"]: source(c) for c in released["cells"] if meta(c).get("grade")}
+    assert restored["00_history_timeline_growth_visible"] == original["00_history_timeline_growth_visible"]
+    assert "quiz.check_answer" in restored["00_history_quiz_dates_hidden"]  # hidden tests are back in place
+
+
+def test_feedback_is_generated(graded):
+    nbgrader(graded, "generate_feedback", "00_history", "--student", "mistakes")
+    pages = list((graded / "feedback" / "mistakes" / "00_history").glob("*.html"))
+    assert len(pages) == len(list((SOLUTIONS / "00_history").glob("*.ipynb")))
+    assert any("Знак перепутан" in page.read_text(encoding="utf-8") for page in pages)
