@@ -28,6 +28,20 @@ def passed(message: str = "Всё верно!") -> None:
     print(f"✓ {message}")
 
 
+def call(function, *args, name: str | None = None, hint: str = ""):
+    """Вызывает функцию студента; её исключение превращает в понятное сообщение вместо трассировки torch."""
+    name = name or f"{getattr(function, '__name__', 'функция')}(...)"
+    try:
+        return function(*args)
+    except NotImplementedError as error:
+        raise CheckError(f"{name}: функция ещё не написана. "
+                         "Замените raise NotImplementedError() своим кодом.") from error
+    except Exception as error:  # noqa: BLE001 — любую ошибку студента объясняем одинаково
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        hint = hint or "Выше видно, в какой строке вашего кода это случилось; сверьте формы тензоров."
+        raise CheckError(f"{name} упала с ошибкой {type(error).__name__}: {first_line}. {hint}") from error
+
+
 def describe(value) -> str:
     """Короткое описание значения для сообщений: тип и форма."""
     if value is None:

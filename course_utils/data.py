@@ -21,3 +21,15 @@ def make_blobs(n_per_class: int = 40, gap: float = 3.0, seed: int = 0) -> tuple[
     X = np.vstack([X0, X1])
     y = np.array([0] * n_per_class + [1] * n_per_class)
     return X, y
+
+
+def make_recall_batch(n: int, distance: int, n_keys: int = 4, n_fillers: int = 8,
+                      generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Задача «вспомни первый токен»: последовательности [ключ, шум × distance] и ответ — ключ.
+
+    Ключи — токены 0..n_keys-1, шум — токены n_keys..n_keys+n_fillers-1. Возвращает
+    x формы (n, distance + 1) и y формы (n,). Угадывание наугад даёт точность 1 / n_keys.
+    """
+    keys = torch.randint(0, n_keys, (n, 1), generator=generator)
+    fillers = torch.randint(n_keys, n_keys + n_fillers, (n, distance), generator=generator)
+    return torch.cat([keys, fillers], dim=1), keys.squeeze(1)

@@ -146,3 +146,27 @@ def test_check_unchanged_detects_in_place_edit():
 def test_passed_prints_a_check_mark(capsys):
     checks.passed("Отлично.")
     assert capsys.readouterr().out == "✓ Отлично.\n"
+
+
+def test_call_returns_the_result():
+    assert checks.call(lambda a, b: a + b, 2, 3) == 5
+
+
+def test_call_explains_a_stub():
+    def rnn_step(x):
+        raise NotImplementedError()
+
+    assert message(checks.call, rnn_step, 1) == \
+        "rnn_step(...): функция ещё не написана. Замените raise NotImplementedError() своим кодом."
+
+
+def test_call_turns_a_torch_error_into_a_sentence():
+    def bad_matmul(a, b):
+        return b @ a
+
+    text = message(checks.call, bad_matmul, torch.zeros(2, 3), torch.zeros(4, 4), hint="Проверьте порядок множителей.")
+    assert text.startswith("bad_matmul(...) упала с ошибкой RuntimeError: mat1 and mat2 shapes cannot be multiplied")
+    assert text.endswith("Проверьте порядок множителей.")
+    with pytest.raises(CheckError) as error:
+        checks.call(bad_matmul, torch.zeros(2, 3), torch.zeros(4, 4))
+    assert isinstance(error.value.__cause__, RuntimeError)  # the student still sees where it failed

@@ -35,6 +35,65 @@ MISTAKES = {
         "only OR": ("def xor_two_layer(X):\n    return perceptron_predict(X, np.array([1.0, 1.0]), -0.5)",
                     "Получилось OR"),
     },
+    "00_history_rnn_step": {
+        "W_hh transposed": ("def rnn_step(x_t, h_prev, W_xh, W_hh, b):\n"
+                            "    return torch.tanh(x_t @ W_xh + h_prev @ W_hh.T + b)", "не нужно транспонировать"),
+        "tanh forgotten": ("def rnn_step(x_t, h_prev, W_xh, W_hh, b):\n"
+                           "    return x_t @ W_xh + h_prev @ W_hh + b", "Забыт tanh"),
+        "sigmoid instead of tanh": ("def rnn_step(x_t, h_prev, W_xh, W_hh, b):\n"
+                                    "    return torch.sigmoid(x_t @ W_xh + h_prev @ W_hh + b)", "а не сигмоида"),
+        "previous state ignored": ("def rnn_step(x_t, h_prev, W_xh, W_hh, b):\n"
+                                   "    return torch.tanh(x_t @ W_xh + b)", "Забыто прошлое состояние"),
+        "factors swapped": ("def rnn_step(x_t, h_prev, W_xh, W_hh, b):\n"
+                            "    return torch.tanh(W_xh @ x_t + h_prev @ W_hh + b)", "упала с ошибкой RuntimeError"),
+        "in-place edit of h_prev": ("def rnn_step(x_t, h_prev, W_xh, W_hh, b):\n"
+                                    "    h_prev += x_t @ W_xh\n"
+                                    "    return torch.tanh(h_prev @ W_hh + b)", "значения не совпадают"),
+    },
+    "00_history_rnn_forward": {
+        "time stacked first": ("def rnn_forward(xs, h0, W_xh, W_hh, b):\n"
+                               "    h, out = h0, []\n"
+                               "    for t in range(xs.shape[1]):\n"
+                               "        h = rnn_step(xs[:, t], h, W_xh, W_hh, b)\n"
+                               "        out.append(h)\n"
+                               "    return torch.stack(out)", "torch.stack(..., dim=1)"),
+        "state not carried": ("def rnn_forward(xs, h0, W_xh, W_hh, b):\n"
+                              "    return torch.stack([rnn_step(xs[:, t], h0, W_xh, W_hh, b)\n"
+                              "                        for t in range(xs.shape[1])], dim=1)", "Состояние не передаётся"),
+        "h0 included": ("def rnn_forward(xs, h0, W_xh, W_hh, b):\n"
+                        "    h, out = h0, [h0]\n"
+                        "    for t in range(xs.shape[1]):\n"
+                        "        h = rnn_step(xs[:, t], h, W_xh, W_hh, b)\n"
+                        "        out.append(h)\n"
+                        "    return torch.stack(out, dim=1)", "ожидалась форма (2, 5, 4), получено (2, 6, 4)"),
+        "only the last state": ("def rnn_forward(xs, h0, W_xh, W_hh, b):\n"
+                                "    h = h0\n"
+                                "    for t in range(xs.shape[1]):\n"
+                                "        h = rnn_step(xs[:, t], h, W_xh, W_hh, b)\n"
+                                "    return h", "вдоль оси времени"),
+    },
+    "00_history_lstm_step": {
+        "input gate forgotten": ("def lstm_step(x_t, h_prev, c_prev, W_x, W_h, b):\n"
+                                 "    a_i, a_f, a_g, a_o = (x_t @ W_x + h_prev @ W_h + b).chunk(4, dim=1)\n"
+                                 "    c = torch.sigmoid(a_f) * c_prev + torch.tanh(a_g)\n"
+                                 "    return torch.sigmoid(a_o) * torch.tanh(c), c", "гейт записи i"),
+        "no tanh on the cell": ("def lstm_step(x_t, h_prev, c_prev, W_x, W_h, b):\n"
+                                "    a_i, a_f, a_g, a_o = (x_t @ W_x + h_prev @ W_h + b).chunk(4, dim=1)\n"
+                                "    c = torch.sigmoid(a_f) * c_prev + torch.sigmoid(a_i) * torch.tanh(a_g)\n"
+                                "    return torch.sigmoid(a_o) * c, c", "h_t = o * tanh(c_t)"),
+        "tanh gates": ("def lstm_step(x_t, h_prev, c_prev, W_x, W_h, b):\n"
+                       "    a_i, a_f, a_g, a_o = (x_t @ W_x + h_prev @ W_h + b).chunk(4, dim=1)\n"
+                       "    c = torch.tanh(a_f) * c_prev + torch.tanh(a_i) * torch.tanh(a_g)\n"
+                       "    return torch.tanh(a_o) * torch.tanh(c), c", "Гейты i, f, o — это сигмоида"),
+        "gate order i, f, o, g": ("def lstm_step(x_t, h_prev, c_prev, W_x, W_h, b):\n"
+                                  "    a_i, a_f, a_o, a_g = (x_t @ W_x + h_prev @ W_h + b).chunk(4, dim=1)\n"
+                                  "    c = torch.sigmoid(a_f) * c_prev + torch.sigmoid(a_i) * torch.tanh(a_g)\n"
+                                  "    return torch.sigmoid(a_o) * torch.tanh(c), c", "кандидат g третий"),
+        "returns h only": ("def lstm_step(x_t, h_prev, c_prev, W_x, W_h, b):\n"
+                           "    a_i, a_f, a_g, a_o = (x_t @ W_x + h_prev @ W_h + b).chunk(4, dim=1)\n"
+                           "    c = torch.sigmoid(a_f) * c_prev + torch.sigmoid(a_i) * torch.tanh(a_g)\n"
+                           "    return torch.sigmoid(a_o) * torch.tanh(c)", "return h_t, c_t"),
+    },
     "00_history_timeline_growth": {
         "ratio divided by years": ("def yearly_growth(params_start, params_end, years):\n"
                                    "    return float(params_end / params_start / years)", "корень степени years"),
@@ -59,7 +118,8 @@ MISTAKES = {
     },
 }
 
-E2E_MISTAKES = ["00_history_perceptron_update", "00_history_timeline_growth", "00_history_quiz_ideas"]
+E2E_MISTAKES = ["00_history_perceptron_update", "00_history_lstm_step", "00_history_timeline_growth",
+                "00_history_quiz_ideas"]
 
 # A right answer whose code makes the library warn (torch.tensor on a tensor → UserWarning on stderr).
 WARNING_NOTEBOOKS = ["01_perceptron.ipynb"]

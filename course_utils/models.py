@@ -1,0 +1,33 @@
+"""Эталонные модели курса, которыми пользуются следующие главы."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class RecallClassifier(nn.Module):
+    """Эмбеддинг → рекуррентная сеть (RNN или LSTM) → линейный слой по последнему скрытому состоянию.
+
+    ``forget_bias`` — начальное смещение гейта забывания LSTM: при 3.0 гейт с самого начала
+    открыт на σ(3) ≈ 0.95, и сеть «по умолчанию помнит» (стандартный приём при обучении LSTM).
+    """
+
+    def __init__(self, cell: str, vocab_size: int, n_classes: int, embed_dim: int = 16, hidden_size: int = 64,
+                 forget_bias: float = 3.0):
+        super().__init__()
+        if cell not in ("rnn", "lstm"):
+            raise ValueError(f"cell должен быть 'rnn' или 'lstm', получено {cell!r}.")
+        self.embedding = nn.Embedding(vocab_size, embed_dim)
+        if cell == "lstm":
+            self.rnn = nn.LSTM(embed_dim, hidden_size, batch_first=True)
+            with torch.no_grad():  # у PyTorch гейты идут в порядке (input, forget, cell, output)
+                self.rnn.bias_ih_l0[hidden_size:2 * hidden_size].fill_(forget_bias)
+                self.rnn.bias_hh_l0[hidden_size:2 * hidden_size].fill_(0.0)
+        else:
+            self.rnn = nn.RNN(embed_dim, hidden_size, batch_first=True, nonlinearity="tanh")
+        self.head = nn.Linear(hidden_size, n_classes)
+
+    def forward(self, tokens: torch.Tensor, embedded: torch.Tensor | None = None) -> torch.Tensor:
+        """Логиты классов формы (batch, n_classes); ``embedded`` — готовые эмбеддинги вместо токенов."""
+        states, _ = self.rnn(self.embedding(tokens) if embedded is None else embedded)
+        return self.head(states[:, -1])
