@@ -39,7 +39,7 @@ def test_student_notebook_holds_no_solution_and_no_hidden_test(path):
     for cell in load(path)["cells"]:
         text = source(cell)
         assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
-        leaked = [line for line in solution_lines if line in text]
-        assert not leaked, f"solution or hidden-test code leaked into {path.name}: {leaked[:3]}"
+        leaked = solution_lines & {line.strip() for line in text.splitlines()}
+        assert not leaked, f"solution or hidden-test code leaked into {path.name}: {sorted(leaked)[:3]}"
         if nbgrader(cell).get("solution"):
             assert "raise NotImplementedError()" in text
