@@ -45,7 +45,7 @@ def call(function, *args, name: str | None = None, hint: str = ""):
 def describe(value) -> str:
     """Короткое описание значения для сообщений: тип и форма."""
     if value is None:
-        return "None (функция ничего не вернула — не забыли return?)"
+        return "None"
     if isinstance(value, torch.Tensor):
         kind = "torch.Tensor" if type(value) is torch.Tensor else f"{type(value).__name__} (подкласс torch.Tensor)"
         return f"{kind} формы {tuple(value.shape)}"
@@ -73,15 +73,15 @@ def check_type(value, expected_type: type, name: str = "результат", hin
         return
     if type(value) is expected_type:
         return
-    wanted = expected_type.__name__
-    if expected_type is torch.Tensor:
-        wanted = "torch.Tensor"
+    wanted = {torch.Tensor: "torch.Tensor", np.ndarray: "np.ndarray"}.get(expected_type, expected_type.__name__)
+    if value is None:
+        hint = hint or "Ответ не заполнен, или функция ничего не вернула (не забыли return?)."
+    elif expected_type is torch.Tensor:
         if isinstance(value, np.ndarray):
             hint = hint or "Считайте операциями torch или оберните результат в torch.as_tensor(...)."
         elif isinstance(value, torch.Tensor):
             hint = hint or "Верните обычный тензор, например результат .detach() или torch.as_tensor(...)."
     elif expected_type is np.ndarray:
-        wanted = "np.ndarray"
         if isinstance(value, torch.Tensor):
             hint = hint or "Здесь нужен numpy: используйте np.* или переведите тензор через .numpy()."
     elif expected_type in (float, int) and isinstance(value, (torch.Tensor, np.ndarray)):

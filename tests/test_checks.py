@@ -61,7 +61,9 @@ def test_tensor_where_numpy_expected_gets_a_hint():
 
 
 def test_none_is_explained_as_missing_return():
-    assert "return" in message(checks.check_type, None, torch.Tensor)
+    assert message(checks.check_type, None, torch.Tensor, "attention(...)") == (
+        "attention(...): ожидался тип torch.Tensor, получено None. "
+        "Ответ не заполнен, или функция ничего не вернула (не забыли return?).")
 
 
 def test_bool_is_not_a_number():

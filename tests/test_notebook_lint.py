@@ -12,7 +12,7 @@ from notebooks import (ASSIGNMENTS, CHAPTERS, ROOT, SOLUTIONS, exercise_ids, loa
 SOURCE_NOTEBOOKS = notebooks(SOLUTIONS)
 ALL_NOTEBOOKS = SOURCE_NOTEBOOKS + notebooks(CHAPTERS)
 GRADE_ID = re.compile(r"^(\d\d_[a-z]+)_[a-z0-9]+(_[a-z0-9]+)*$")
-COLAB_BOOTSTRAP = "git clone -q --depth 1 https://github.com/llm-po-polochkam/course /content/course"
+COLAB_BOOTSTRAP = '"https://github.com/llm-po-polochkam/course",\n                        "/content/course"'
 
 
 def ids(paths):
