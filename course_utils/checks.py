@@ -139,7 +139,7 @@ def _as_numpy(array) -> np.ndarray:
 
 def _check_array_close(value, expected, name, atol, rtol, hint, mistakes, compare_dtype) -> None:
     check_type(value, type(expected), name)
-    check_shape(value, expected.shape, name)
+    check_shape(value, expected.shape, name, hint)
     if compare_dtype:
         check_dtype(value, expected.dtype, name)
     got, want = _as_numpy(value).astype(np.float64), _as_numpy(expected).astype(np.float64)

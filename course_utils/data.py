@@ -33,3 +33,18 @@ def make_recall_batch(n: int, distance: int, n_keys: int = 4, n_fillers: int = 8
     keys = torch.randint(0, n_keys, (n, 1), generator=generator)
     fillers = torch.randint(n_keys, n_keys + n_fillers, (n, distance), generator=generator)
     return torch.cat([keys, fillers], dim=1), keys.squeeze(1)
+
+
+def make_lookup_batch(n: int, length: int, n_symbols: int = 10, generator: torch.Generator | None = None,
+                      positions: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Задача «какой токен стоял на позиции p?»: последовательности [t_0, …, t_{length-1}, вопрос], ответ — t_p.
+
+    Символы — токены 0..n_symbols-1; вопрос о позиции p (счёт с нуля) — токен n_symbols + p, поэтому
+    словарь занимает n_symbols + length токенов. ``positions`` формы (n,) задаёт позиции вопросов,
+    иначе они случайные. Возвращает x формы (n, length + 1) и y формы (n,). Наугад — точность 1 / n_symbols.
+    """
+    symbols = torch.randint(0, n_symbols, (n, length), generator=generator)
+    if positions is None:
+        positions = torch.randint(0, length, (n,), generator=generator)
+    question = (n_symbols + positions).unsqueeze(1)
+    return torch.cat([symbols, question], dim=1), symbols[torch.arange(n), positions]

@@ -31,3 +31,32 @@ class RecallClassifier(nn.Module):
         """Логиты классов формы (batch, n_classes); ``embedded`` — готовые эмбеддинги вместо токенов."""
         states, _ = self.rnn(self.embedding(tokens) if embedded is None else embedded)
         return self.head(states[:, -1])
+
+
+class LookupAttention(nn.Module):
+    """Один слой внимания для задачи «какой токен стоял на позиции p?» (глава 2, ноутбук 1).
+
+    Каждый токен превращается в вектор: эмбеддинг токена + эмбеддинг его позиции (d_model чисел).
+    Последний токен — вопрос — сравнивает свой запрос с ключами всех токенов, softmax даёт веса,
+    взвешенная сумма значений идёт в линейный слой. Ни одного рекуррентного шага: модель не сжимает
+    прочитанное в один вектор, а смотрит на любую позицию напрямую.
+    """
+
+    def __init__(self, vocab_size: int, n_classes: int, max_len: int, d_model: int = 16):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, d_model)
+        self.position = nn.Embedding(max_len, d_model)
+        self.query = nn.Linear(d_model, d_model, bias=False)
+        self.key = nn.Linear(d_model, d_model, bias=False)
+        self.value = nn.Linear(d_model, d_model, bias=False)
+        self.head = nn.Linear(d_model, n_classes)
+
+    def forward(self, tokens: torch.Tensor, return_weights: bool = False):
+        """Логиты формы (batch, n_classes); с ``return_weights=True`` ещё и веса вопроса формы (batch, T)."""
+        positions = torch.arange(tokens.shape[1], device=tokens.device)
+        x = self.embedding(tokens) + self.position(positions)             # (B, T, d)
+        q = self.query(x[:, -1:])                                          # запрос только у вопроса: (B, 1, d)
+        scores = q @ self.key(x).transpose(1, 2) / x.shape[-1] ** 0.5      # (B, 1, T)
+        weights = torch.softmax(scores, dim=-1)
+        logits = self.head((weights @ self.value(x)).squeeze(1))          # (B, n_classes)
+        return (logits, weights.squeeze(1)) if return_weights else logits

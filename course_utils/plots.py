@@ -71,3 +71,55 @@ def plot_timeline(events: list[tuple[int, str]], periods: list[tuple[int, int, s
     ax.set_title(title)
     fig.tight_layout()
     return fig, ax
+
+
+def plot_loss_surface(ax, loss_fn, path=None, *, xlim=(-3.0, 3.0), ylim=(-3.0, 3.0), levels: int = 15,
+                      resolution: int = 150, title: str = "Линии уровня функции потерь",
+                      xlabel: str = "$w_1$", ylabel: str = "$w_2$", path_label: str = "путь спуска",
+                      colorbar_label: str | None = None) -> None:
+    """Рисует линии уровня функции двух параметров и, если дан ``path``, путь спуска по ней.
+
+    ``loss_fn`` принимает тензор точек float64 формы (n, 2) и возвращает n значений.
+    ``path`` — точки пути формы (k, 2) (тензор или массив): первая точка — старт, последняя — финиш.
+    Светлое — низкий лосс, тёмное — высокий. Уровни идут через равные шаги корня из высоты над дном,
+    поэтому у квадратичной «чаши» линии уровня — равноотстоящие эллипсы. ``colorbar_label`` добавляет шкалу цвета.
+    """
+    import torch  # здесь, а не в начале модуля: рисункам без тензоров torch не нужен
+
+    w1, w2 = np.meshgrid(np.linspace(*xlim, resolution), np.linspace(*ylim, resolution))
+    grid = torch.as_tensor(np.column_stack([w1.ravel(), w2.ravel()]), dtype=torch.float64)
+    with torch.no_grad():
+        values = torch.as_tensor(loss_fn(grid)).double().numpy().reshape(w1.shape)
+    bottom, height = values.min(), values.max() - values.min()
+    level_values = bottom + height * np.linspace(0, 1, levels + 1) ** 2
+    filled = ax.contourf(w1, w2, values, levels=level_values, cmap="viridis_r", alpha=0.55)
+    ax.contour(w1, w2, values, levels=level_values[1:-1], colors="0.35", linewidths=0.6)
+    if colorbar_label:
+        ax.figure.colorbar(filled, ax=ax, label=colorbar_label, format="%.3g")
+    if path is not None:
+        path = path.detach().cpu().numpy() if hasattr(path, "detach") else np.asarray(path)
+        ax.plot(path[:, 0], path[:, 1], "o-", color=CLASS_COLORS[0], ms=3.5, lw=1.3, label=path_label)
+        ax.scatter(*path[0], marker="s", s=70, color="white", edgecolors="k", zorder=3, label="старт")
+        ax.scatter(*path[-1], marker="*", s=160, color="gold", edgecolors="k", zorder=3, label="финиш")
+        ax.legend(loc="upper right", framealpha=0.9)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+
+
+def plot_attention(ax, weights, tokens: list[str] | None = None, title: str = "Веса внимания",
+                   colorbar: bool = True) -> None:
+    """Тепловая карта весов внимания (T_q, T_k): строка — кто смотрит (запрос), столбец — на кого (ключ)."""
+    weights = weights.detach().cpu().numpy() if hasattr(weights, "detach") else np.asarray(weights)
+    image = ax.imshow(weights, cmap="viridis", vmin=0, vmax=1)
+    if tokens is not None:
+        ax.set_xticks(range(len(tokens)), tokens, rotation=60, ha="right")
+        ax.set_yticks(range(len(tokens)), tokens)
+    ax.grid(False)
+    ax.set_title(title)
+    ax.set_xlabel("на какой токен смотрим (ключ)")
+    ax.set_ylabel("какой токен смотрит (запрос)")
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="вес внимания")
