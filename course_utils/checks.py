@@ -37,7 +37,7 @@ def call(function, *args, name: str | None = None, hint: str = ""):
         raise CheckError(f"{name}: функция ещё не написана. "
                          "Замените raise NotImplementedError() своим кодом.") from error
     except Exception as error:  # noqa: BLE001 — любую ошибку студента объясняем одинаково
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        first_line = str(error).strip().splitlines()[0].rstrip(".") if str(error).strip() else ""
         hint = hint or "Выше видно, в какой строке вашего кода это случилось; сверьте формы тензоров."
         raise CheckError(f"{name} упала с ошибкой {type(error).__name__}: {first_line}. {hint}") from error
 
