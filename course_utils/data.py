@@ -1,5 +1,7 @@
-"""Небольшие наборы данных курса, которые генерируются на лету (без скачивания)."""
+"""Данные курса: маленькие наборы, которые генерируются на лету из seed, и загрузка текстов для предобучения."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -48,3 +50,54 @@ def make_lookup_batch(n: int, length: int, n_symbols: int = 10, generator: torch
         positions = torch.randint(0, length, (n,), generator=generator)
     question = (n_symbols + positions).unsqueeze(1)
     return torch.cat([symbols, question], dim=1), symbols[torch.arange(n), positions]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Корпус текста для главы 4 (предобучение)
+# ---------------------------------------------------------------------------------------------------------------
+def corpus_path() -> Path:
+    """Путь к корпусу курса ``data/corpus_ru.txt`` (корень репозитория — папка над ``course_utils``)."""
+    return Path(__file__).resolve().parent.parent / "data" / "corpus_ru.txt"
+
+
+def load_text(path: str | Path | None = None) -> str:
+    """Текст для обучения модели: корпус курса или ваш собственный файл.
+
+    Без аргумента возвращает корпус курса (``data/corpus_ru.txt``, его собирает ``scripts/make_corpus.py``).
+    С путём — текст этого файла в кодировке UTF-8: например, вашей любимой книги или корпуса,
+    скачанного в Colab. Если файла нет, это папка, файл пустой или не в UTF-8, — ошибка с подсказкой.
+    """
+    if path is None:
+        path = corpus_path()
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"Корпус курса не найден: ожидался файл {path}. Соберите его командой "
+                "«python scripts/make_corpus.py» в корне репозитория или передайте путь к своему тексту: "
+                "load_text('моя_книга.txt').")
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"Ожидался путь к текстовому файлу (str или Path), получено {type(path).__name__}: "
+                        f"{path!r}. Передайте имя файла, например load_text('моя_книга.txt').")
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(
+            f"Файл не найден: ожидался текстовый файл, получен путь {str(path)!r}, которого нет "
+            f"(текущая папка — {Path.cwd()}). Проверьте имя и папку; в Colab сначала загрузите файл.")
+    if path.is_dir():
+        raise FileNotFoundError(
+            f"Ожидался текстовый файл, а {str(path)!r} — папка. Укажите сам файл внутри неё, "
+            "например load_text('папка/книга.txt').")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"Файл {str(path)!r} не в кодировке UTF-8: байт {error.start} ({data[error.start]:#04x}) "
+            "не читается. Пересохраните файл как UTF-8 (в редакторе: «Сохранить как…» → UTF-8) или "
+            "перекодируйте его, например так: Path('new.txt').write_text(Path('old.txt').read_text(encoding='cp1251'), "
+            "encoding='utf-8').") from None
+    text = text.removeprefix("\ufeff")  # метка BOM, которую добавляет Блокнот Windows
+    if not text.strip():
+        raise ValueError(
+            f"Файл {str(path)!r} пустой ({len(data)} байт, текста нет): обучать модель не на чем. "
+            "Проверьте, что файл сохранился целиком, или выберите другой.")
+    return text
