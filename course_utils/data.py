@@ -55,9 +55,22 @@ def make_lookup_batch(n: int, length: int, n_symbols: int = 10, generator: torch
 # ---------------------------------------------------------------------------------------------------------------
 # Корпус текста для главы 4 (предобучение)
 # ---------------------------------------------------------------------------------------------------------------
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"  # корень репозитория — папка над course_utils
+
+
 def corpus_path() -> Path:
-    """Путь к корпусу курса ``data/corpus_ru.txt`` (корень репозитория — папка над ``course_utils``)."""
-    return Path(__file__).resolve().parent.parent / "data" / "corpus_ru.txt"
+    """Путь к корпусу курса ``data/corpus_ru.txt``."""
+    return DATA_DIR / "corpus_ru.txt"
+
+
+def tokenizer_path() -> Path:
+    """Папка BPE-токенизатора курса (2048 токенов): ``AutoTokenizer.from_pretrained(tokenizer_path())``."""
+    return DATA_DIR / "tokenizer"
+
+
+def tiny_gpt_path() -> Path:
+    """Папка предобученного GPT курса: ``GPT.from_pretrained(tiny_gpt_path())`` или ``AutoModelForCausalLM``."""
+    return DATA_DIR / "tiny_gpt"
 
 
 def load_text(path: str | Path | None = None) -> str:

@@ -36,6 +36,26 @@ def load_hf_weights(model: nn.Module, hf_model) -> None:
             value.copy_(source)
 
 
+def next_token_probs(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None) -> torch.Tensor:
+    """Вероятности следующего токена (B, V): логиты делятся на температуру, вне top_k самых больших — нули."""
+    logits = logits / temperature
+    if top_k is not None:
+        kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    return torch.softmax(logits, dim=-1)
+
+
+def sample_next(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+    """Выбирает следующий токен по логитам (B, V): номера формы (B, 1); temperature = 0 — самый вероятный.
+
+    Эталонный ответ упражнения главы 4.
+    """
+    if temperature == 0:
+        return logits.argmax(dim=-1, keepdim=True)
+    return torch.multinomial(next_token_probs(logits, temperature, top_k), 1, generator=generator)
+
+
 @dataclass
 class GPTConfig:
     """Размеры модели: словарь, контекстное окно, число блоков, голов и ширина эмбеддинга."""
@@ -148,16 +168,7 @@ class GPT(nn.Module):
         """Дописывает max_new_tokens токенов; temperature = 0 — жадный выбор самого вероятного."""
         for _ in range(max_new_tokens):
             logits, _ = self(idx[:, -self.config.block_size:])
-            logits = logits[:, -1, :]
-            if temperature == 0:
-                next_token = logits.argmax(dim=-1, keepdim=True)
-            else:
-                logits = logits / temperature
-                if top_k is not None:
-                    kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]
-                    logits = logits.masked_fill(logits < kth, float("-inf"))
-                next_token = torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=generator)
-            idx = torch.cat([idx, next_token], dim=1)
+            idx = torch.cat([idx, sample_next(logits[:, -1, :], temperature, top_k, generator)], dim=1)
         return idx
 
     # --- формат Hugging Face GPT-2 ---

@@ -123,3 +123,33 @@ def plot_attention(ax, weights, tokens: list[str] | None = None, title: str = "�
     ax.set_ylabel("какой токен смотрит (запрос)")
     if colorbar:
         ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="вес внимания")
+
+
+def live_loss_plot(title: str = "Лосс во время обучения", reference: float | None = None,
+                   reference_label: str = "эталон"):
+    """Рисунок, который перерисовывается во время обучения: возвращает ``callback(log)`` для ``train_gpt``.
+
+    ``log`` — список словарей со ``step``, ``train_loss``, ``val_loss``. ``reference`` — горизонтальная линия
+    для сравнения (например, лосс готовой модели). Вне Jupyter рисунок просто обновляется в памяти.
+    """
+    from IPython.display import display
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    handle = display(fig, display_id=True)
+    plt.close(fig)  # дальше рисунок показывает только handle, без второй копии в конце ячейки
+
+    def update(log: list[dict]) -> None:
+        ax.clear()
+        steps = [entry["step"] for entry in log]
+        ax.plot(steps, [entry["train_loss"] for entry in log], "o-", ms=3, label="обучающая часть")
+        ax.plot(steps, [entry["val_loss"] for entry in log], "o-", ms=3, label="проверочная часть")
+        if reference is not None:
+            ax.axhline(reference, color="gray", ls="--", label=reference_label)
+        ax.set_title(title)
+        ax.set_xlabel("итерация (шаг оптимизатора)")
+        ax.set_ylabel("лосс, нат на токен")
+        ax.legend()
+        if handle is not None:
+            handle.update(fig)
+
+    return update

@@ -1,0 +1,107 @@
+"""Предобучение (глава 4): окна текста со сдвинутыми целями, батчи, оценка лосса и цикл обучения GPT курса.
+
+Этим модулем пользуются ноутбуки главы 4 и скрипт ``scripts/pretrain_gpt.py``, который обучает
+модель из ``data/tiny_gpt``. ``make_examples`` — эталонный ответ упражнения главы 4.
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Callable
+
+import torch
+from torch import nn
+
+
+def split_documents(text: str, every: int = 10) -> tuple[str, str]:
+    """Делит текст на документы (по пустой строке); каждый ``every``-й уходит в проверочную часть.
+
+    Так в проверке есть документы всех видов, а ни один документ не попадает в обе части.
+    """
+    documents = [d for d in text.split("\n\n") if d.strip()]
+    train = "\n\n".join(d for i, d in enumerate(documents) if i % every != every - 1)
+    val = "\n\n".join(d for i, d in enumerate(documents) if i % every == every - 1)
+    return train, val
+
+
+def make_examples(ids: torch.Tensor, block_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Режет последовательность токенов на окна без перекрытия: входы ``x`` и цели ``y`` (те же окна на 1 дальше).
+
+    Форма обоих — ``(N, block_size)``, где ``N = (len(ids) - 1) // block_size``: последнему окну нужна
+    ещё и цель за его концом, поэтому неполный хвост отбрасывается.
+    """
+    n = (len(ids) - 1) // block_size
+    x = ids[:n * block_size].view(n, block_size)
+    y = ids[1:n * block_size + 1].view(n, block_size)
+    return x, y
+
+
+def get_batch(ids: torch.Tensor, block_size: int, batch_size: int,
+              generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Батч из ``batch_size`` окон со случайных мест текста и их цели (окна, сдвинутые на один токен)."""
+    starts = torch.randint(len(ids) - block_size, (batch_size,), generator=generator)
+    x = torch.stack([ids[s:s + block_size] for s in starts])
+    y = torch.stack([ids[s + 1:s + 1 + block_size] for s in starts])
+    return x, y
+
+
+@torch.no_grad()
+def estimate_loss(model: nn.Module, ids: torch.Tensor, block_size: int, batch_size: int = 16,
+                  batches: int = 10, seed: int = 0) -> float:
+    """Средний лосс модели на ``batches`` фиксированных батчах (при каждом вызове — одних и тех же)."""
+    was_training = model.training
+    model.eval()
+    generator = torch.Generator().manual_seed(seed)
+    device = next(model.parameters()).device
+    total = 0.0
+    for _ in range(batches):
+        x, y = get_batch(ids, block_size, batch_size, generator)
+        total += model(x.to(device), y.to(device))[1].item()
+    model.train(was_training)
+    return total / batches
+
+
+def learning_rate(step: int, steps: int, max_lr: float, warmup: int = 0, min_ratio: float = 0.1) -> float:
+    """Линейный разогрев за ``warmup`` шагов, затем косинусное затухание до ``min_ratio · max_lr``."""
+    if step < warmup:
+        return max_lr * (step + 1) / warmup
+    progress = (step - warmup) / max(1, steps - warmup)
+    return max_lr * (min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def train_gpt(model: nn.Module, train_ids: torch.Tensor, val_ids: torch.Tensor, *, steps: int,
+              batch_size: int = 16, lr: float = 1e-3, warmup: int = 0, eval_every: int = 50,
+              eval_batches: int = 10, seed: int = 0, weight_decay: float = 0.1, betas=(0.9, 0.999),
+              callback: Callable[[list[dict]], None] | None = None) -> list[dict]:
+    """Обучает языковую модель предсказывать следующий токен; возвращает журнал оценок.
+
+    Каждые ``eval_every`` шагов (и после последнего) в журнал пишется словарь ``step``, ``train_loss``,
+    ``val_loss``, ``seconds``, и вызывается ``callback(журнал)`` — например, чтобы перерисовать график.
+    Модель должна возвращать ``(logits, loss)`` при вызове ``model(x, y)``, как ``course_utils.gpt.GPT``.
+    """
+    block_size = model.config.block_size
+    device = next(model.parameters()).device
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, betas=betas)
+    generator = torch.Generator().manual_seed(seed)
+    log, start = [], time.perf_counter()
+    model.train()
+    for step in range(steps + 1):
+        if step % eval_every == 0 or step == steps:
+            log.append({"step": step,
+                        "train_loss": estimate_loss(model, train_ids, block_size, batch_size, eval_batches),
+                        "val_loss": estimate_loss(model, val_ids, block_size, batch_size, eval_batches),
+                        "seconds": round(time.perf_counter() - start, 1)})
+            if callback is not None:
+                callback(log)
+        if step == steps:
+            break
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(step, steps, lr, warmup)
+        x, y = get_batch(train_ids, block_size, batch_size, generator)
+        _, loss = model(x.to(device), y.to(device))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+    model.eval()
+    return log
