@@ -63,6 +63,15 @@ def corpus_path() -> Path:
     return DATA_DIR / "corpus_ru.txt"
 
 
+PROSE_BYTES = 80_188  # корпус начинается с прозы глав 00–03 (столько байт UTF-8), дальше — грамматика
+
+
+def corpus_parts() -> tuple[str, str]:
+    """Две части корпуса курса: (проза глав 00–03, предложения из грамматики) — у них разная статистика."""
+    data = corpus_path().read_bytes()
+    return data[:PROSE_BYTES].decode("utf-8"), data[PROSE_BYTES:].decode("utf-8").lstrip("\n")
+
+
 def tokenizer_path() -> Path:
     """Папка BPE-токенизатора курса (2048 токенов): ``AutoTokenizer.from_pretrained(tokenizer_path())``."""
     return DATA_DIR / "tokenizer"

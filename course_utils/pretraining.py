@@ -61,6 +61,28 @@ def estimate_loss(model: nn.Module, ids: torch.Tensor, block_size: int, batch_si
     return total / batches
 
 
+@torch.no_grad()
+def dataset_loss(model: nn.Module, ids: torch.Tensor, block_size: int, max_windows: int | None = None,
+                 batch_size: int = 64) -> float:
+    """Средний лосс модели по окнам текста без перекрытия: по всем или по ``max_windows`` окнам, взятым равномерно.
+
+    В отличие от ``estimate_loss`` со случайными батчами, здесь нет случайности: при каждом вызове — те же окна.
+    """
+    x, y = make_examples(ids, block_size)
+    if max_windows is not None and max_windows < len(x):
+        keep = torch.linspace(0, len(x) - 1, max_windows).long()
+        x, y = x[keep], y[keep]
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    total = 0.0
+    for start in range(0, len(x), batch_size):
+        xb, yb = x[start:start + batch_size].to(device), y[start:start + batch_size].to(device)
+        total += model(xb, yb)[1].item() * len(xb)
+    model.train(was_training)
+    return total / len(x)
+
+
 def learning_rate(step: int, steps: int, max_lr: float, warmup: int = 0, min_ratio: float = 0.1) -> float:
     """Линейный разогрев за ``warmup`` шагов, затем косинусное затухание до ``min_ratio · max_lr``."""
     if step < warmup:
@@ -72,13 +94,19 @@ def learning_rate(step: int, steps: int, max_lr: float, warmup: int = 0, min_rat
 def train_gpt(model: nn.Module, train_ids: torch.Tensor, val_ids: torch.Tensor, *, steps: int,
               batch_size: int = 16, lr: float = 1e-3, warmup: int = 0, eval_every: int = 50,
               eval_batches: int = 10, seed: int = 0, weight_decay: float = 0.1, betas=(0.9, 0.999),
+              evaluate: Callable[[nn.Module, torch.Tensor], float] | None = None,
               callback: Callable[[list[dict]], None] | None = None) -> list[dict]:
     """Обучает языковую модель предсказывать следующий токен; возвращает журнал оценок.
 
     Каждые ``eval_every`` шагов (и после последнего) в журнал пишется словарь ``step``, ``train_loss``,
     ``val_loss``, ``seconds``, и вызывается ``callback(журнал)`` — например, чтобы перерисовать график.
-    Модель должна возвращать ``(logits, loss)`` при вызове ``model(x, y)``, как ``course_utils.gpt.GPT``.
+    Лосс оценивает ``evaluate(model, ids)``; по умолчанию — ``estimate_loss`` на ``eval_batches`` случайных
+    батчах (быстро, но с шумом); ``dataset_loss`` точнее. Модель должна возвращать ``(logits, loss)``
+    при вызове ``model(x, y)``, как ``course_utils.gpt.GPT``.
     """
+    if evaluate is None:
+        def evaluate(model, ids):
+            return estimate_loss(model, ids, model.config.block_size, batch_size, eval_batches)
     block_size = model.config.block_size
     device = next(model.parameters()).device
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, betas=betas)
@@ -87,9 +115,7 @@ def train_gpt(model: nn.Module, train_ids: torch.Tensor, val_ids: torch.Tensor, 
     model.train()
     for step in range(steps + 1):
         if step % eval_every == 0 or step == steps:
-            log.append({"step": step,
-                        "train_loss": estimate_loss(model, train_ids, block_size, batch_size, eval_batches),
-                        "val_loss": estimate_loss(model, val_ids, block_size, batch_size, eval_batches),
+            log.append({"step": step, "train_loss": evaluate(model, train_ids), "val_loss": evaluate(model, val_ids),
                         "seconds": round(time.perf_counter() - start, 1)})
             if callback is not None:
                 callback(log)

@@ -2,7 +2,7 @@
 `nbgrader export` (CSV) and the gradebook (per exercise).
 
 Students: `solution` (every answer right), `untouched` (the student notebooks as released), `mistakes` (one
-typical mistake in each exercise of E2E_MISTAKES, the rest right); and, on chapter 00 only, `warning` (right
+typical mistake in each exercise of E2E_MISTAKES, the rest right; only the notebooks holding those exercises); and, on chapter 00 only, `warning` (right
 answers whose code makes torch warn), `loop` (an infinite loop in one answer), `edited` (a wrong answer whose
 test cells were rewritten to pass).
 """
@@ -48,6 +48,13 @@ def submit(course, student: str, assignment: str, answers: dict[str, str], noteb
         (folder / path.name).write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
 
 
+def mistaken_notebooks(assignment: str) -> list[str]:
+    """The notebooks holding the E2E_MISTAKES exercises: the `mistakes` student submits only these (the others
+    would be graded exactly like the `solution` student's, only slower)."""
+    mistaken = set(CHAPTER_SPECS[assignment].E2E_MISTAKES)
+    return [p.name for p in sorted((SOLUTIONS / assignment).glob("*.ipynb")) if mistaken & set(exercise_ids(load(p)))]
+
+
 def exercise_scores(course, student: str, assignment: str, notebooks=None) -> dict[str, tuple[float, float]]:
     """exercise grade_id → (score, max score), summed over its visible and hidden test cells
     (only in the given notebooks, when the student submitted only some)."""
@@ -79,7 +86,7 @@ def graded(course):
         submit(course, "untouched", assignment, {})
         spec = CHAPTER_SPECS[assignment]
         wrong = {grade_id: next(iter(spec.MISTAKES[grade_id].values()))[0] for grade_id in spec.E2E_MISTAKES}
-        submit(course, "mistakes", assignment, {**right, **wrong})
+        submit(course, "mistakes", assignment, {**right, **wrong}, notebooks=mistaken_notebooks(assignment))
     history = "00_history"
     right = solution_code(history)
     submit(course, "warning", history, {**right, **CHAPTER_SPECS[history].WARNING_ANSWERS},
@@ -115,7 +122,7 @@ def test_untouched_student_notebook_gets_zero(graded, assignment):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_typical_mistakes_lose_points_on_exactly_those_exercises(graded, assignment):
     mistaken = set(CHAPTER_SPECS[assignment].E2E_MISTAKES)
-    scores = exercise_scores(graded, "mistakes", assignment)
+    scores = exercise_scores(graded, "mistakes", assignment, mistaken_notebooks(assignment))
     lost = {exercise for exercise, (score, top) in scores.items() if score < top}
     assert lost == mistaken
     score, top = exported_totals(graded)[(assignment, "mistakes")]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.data import corpus_path, load_text
+from course_utils.data import corpus_parts, corpus_path, load_text
 from notebooks import ROOT
 
 DATA = ROOT / "data"
@@ -135,3 +135,14 @@ def test_tokenizer_compresses_the_corpus(tokenizer):
     text = load_text()
     n_tokens = len(tokenizer.encode(text))
     assert len(text) / n_tokens > 2.0, f"{len(text) / n_tokens:.2f} characters per token"
+
+
+def test_corpus_parts_split_the_prose_from_the_grammar():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from make_corpus import course_prose, generated_text
+
+    prose, grammar = corpus_parts()
+    assert prose == "\n\n".join(course_prose())
+    assert grammar == "\n\n".join(generated_text()) + "\n"

@@ -6,4 +6,4 @@ from exercises.ch04_pretraining_nb4 import MISTAKES as SCALING
 
 MISTAKES = {**TOKENS, **DATA, **TRAINING, **SCALING}
 
-E2E_MISTAKES = []
+E2E_MISTAKES = ["04_pretraining_tokens_decode", "04_pretraining_data_quality"]
