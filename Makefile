@@ -37,6 +37,7 @@ book: setup
 
 bench: setup
 	$(BIN)/python scripts/bench_notebooks.py
+	$(BIN)/python scripts/bench_pretraining.py
 
 grade: setup
 	$(BIN)/nbgrader autograde $(A)
