@@ -7,11 +7,20 @@
 """
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
+import sys
+import traceback
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import torch
+
+
+# Код библиотек и самого course_utils: кадры оттуда — не функции студента.
+_LIBRARY_DIRS = (sys.prefix, sys.base_prefix, str(Path(__file__).resolve().parent))
 
 
 class CheckError(AssertionError):
@@ -28,18 +37,84 @@ def passed(message: str = "Всё верно!") -> None:
     print(f"✓ {message}")
 
 
-def call(function, *args, name: str | None = None, hint: str = ""):
-    """Вызывает функцию студента; её исключение превращает в понятное сообщение вместо трассировки torch."""
-    name = name or f"{getattr(function, '__name__', 'функция')}(...)"
+def call(function, *args, name: str | None = None, hint: str = "", helpers: tuple[str, ...] = ()):
+    """Вызывает функцию (класс, модуль) студента; её исключение превращает в понятное сообщение.
+
+    ``helpers`` — имена других функций студента, которые ``function`` вызывает внутри (упражнения выше).
+    При автопроверке (когда установлен пакет ``graders``) на время вызова их заменяют эталонными: так каждое
+    упражнение оценивается само по себе, и ошибка в одном не снимает баллы за другое.
+    """
+    name = name or f"{_name_of(function)}(...)"
+    namespace = _namespace_of(function)
     try:
-        return function(*args)
+        with _substituted(namespace, _references(helpers) if namespace is not None else {}):
+            return function(*args)
     except NotImplementedError as error:
+        unfinished = _unfinished_helper(function, error)
+        if unfinished:
+            raise CheckError(f"{name}: внутри вызвана ваша функция {unfinished}, а она ещё не написана. "
+                             f"Допишите сначала {unfinished} (её упражнение выше).") from error
         raise CheckError(f"{name}: функция ещё не написана. "
                          "Замените raise NotImplementedError() своим кодом.") from error
     except Exception as error:  # noqa: BLE001 — любую ошибку студента объясняем одинаково
         first_line = str(error).strip().splitlines()[0].rstrip(".") if str(error).strip() else ""
         hint = hint or "Выше видно, в какой строке вашего кода это случилось; сверьте формы тензоров."
         raise CheckError(f"{name} упала с ошибкой {type(error).__name__}: {first_line}. {hint}") from error
+
+
+def _name_of(function) -> str:
+    return getattr(function, "__name__", None) or type(function).__name__
+
+
+def _own_functions(function) -> list:
+    """Функции, из которых состоит сам вызываемый объект: функция, или методы класса / модуля."""
+    if inspect.isfunction(function) or inspect.ismethod(function):
+        return [inspect.unwrap(function)]
+    cls = function if isinstance(function, type) else type(function)
+    return [f for klass in cls.__mro__ if klass.__module__ not in ("builtins", "torch.nn.modules.module")
+            for f in vars(klass).values() if inspect.isfunction(f)]
+
+
+def _namespace_of(function) -> dict | None:
+    """Глобальные имена ноутбука, в котором написан объект студента (или None, если их не найти)."""
+    for own in _own_functions(function):
+        return own.__globals__
+    return None
+
+
+def _references(helpers) -> dict:
+    """Эталонные версии функций ``helpers`` — только при автопроверке, когда пакет graders установлен."""
+    if not helpers:
+        return {}
+    try:
+        from graders import helper
+    except ImportError:
+        return {}
+    return {name: helper(name) for name in helpers}
+
+
+@contextmanager
+def _substituted(namespace, replacements: dict):
+    """На время блока подменяет имена в ``namespace``, потом возвращает всё как было."""
+    saved = {name: namespace[name] for name in replacements if name in namespace}
+    for name, replacement in replacements.items():
+        namespace[name] = replacement
+    try:
+        yield
+    finally:
+        for name in replacements:
+            namespace.pop(name, None)
+        namespace.update(saved)
+
+
+def _unfinished_helper(function, error: NotImplementedError) -> str | None:
+    """Имя другой функции студента, в которой на самом деле стоит raise NotImplementedError()."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.startswith(_LIBRARY_DIRS)]
+    own_names = {f.__code__.co_name for f in _own_functions(function)}
+    raiser = frames[-1].name if frames else None
+    if raiser and raiser not in own_names and raiser != "<module>":
+        return raiser
+    return None
 
 
 def describe(value) -> str:
