@@ -100,3 +100,92 @@ def test_table_of_contents_lists_every_student_notebook_in_order():
     assert listed == [e.replace("solutions/", "chapters/", 1) for e in expected]
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     assert "solutions/*" in config["exclude_patterns"]
+
+
+def _module_level_names(code: str) -> set[str]:
+    """Names a cell assigns at notebook level (not the local variables of the functions it defines)."""
+    names = set()
+    nodes = list(ast.iter_child_nodes(ast.parse(code)))
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.alias,)):
+            names.add((node.asname or node.name).split(".")[0])
+        elif not isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            nodes.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def _loaded_names(code: str) -> set[str]:
+    return {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _exercise_of(grade_id: str) -> str:
+    return re.sub(r"_(visible|hidden)$", "", grade_id)
+
+
+@pytest.mark.parametrize("path", SOURCE_NOTEBOOKS, ids=ids(SOURCE_NOTEBOOKS))
+def test_test_cells_define_no_long_functions(path):
+    """Grading logic lives in graders/; a test cell is teaching material and stays short."""
+    for cell in load(path)["cells"]:
+        if nbgrader(cell).get("grade") and cell["cell_type"] == "code":
+            for node in ast.walk(ast.parse(source(cell))):
+                if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                    length = node.end_lineno - node.lineno + 1
+                    assert length <= 4, f"{nbgrader(cell)['grade_id']}: {node.name} is {length} lines long"
+
+
+@pytest.mark.parametrize("path", SOURCE_NOTEBOOKS, ids=ids(SOURCE_NOTEBOOKS))
+def test_test_cells_use_no_names_of_other_exercises(path):
+    """An exercise's tests read nothing that another exercise's answer or tests define (each is graded alone)."""
+    cells = [c for c in load(path)["cells"] if c["cell_type"] == "code"]
+    defined_by = {}  # exercise (or None for setup and demo cells) → names its cells assign
+    for cell in cells:
+        exercise = _exercise_of(nbgrader(cell).get("grade_id", "")) or None
+        defined_by.setdefault(exercise, set()).update(_module_level_names(source(cell)))
+    for cell in cells:
+        if not nbgrader(cell).get("grade"):
+            continue
+        exercise = _exercise_of(nbgrader(cell)["grade_id"])
+        others = set().union(*(names for owner, names in defined_by.items() if owner not in (exercise, None)))
+        borrowed = _loaded_names(source(cell)) & others - defined_by[exercise] - defined_by.get(None, set())
+        assert not borrowed, f"{nbgrader(cell)['grade_id']} uses names of other exercises: {sorted(borrowed)}"
+
+
+def _imported_objects(code: str) -> list:
+    """Objects that `from course_utils… import …` / `import course_utils…` lines of a cell make reachable."""
+    import importlib
+
+    reachable = []
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("course_utils"):
+            module = importlib.import_module(node.module)
+            for alias in node.names:
+                value = getattr(module, alias.name, None)
+                if value is None:
+                    value = importlib.import_module(f"{node.module}.{alias.name}")
+                reachable.append(value)
+        elif isinstance(node, ast.Import):
+            reachable += [importlib.import_module(a.name) for a in node.names if a.name.startswith("course_utils.")]
+    expanded = []
+    for value in reachable:
+        expanded.append(value)
+        if type(value).__name__ == "module":
+            expanded += list(vars(value).values())
+    return expanded
+
+
+@pytest.mark.parametrize("path", notebooks(CHAPTERS), ids=ids(notebooks(CHAPTERS)))
+def test_chapter_notebooks_import_no_reference_answer_of_their_chapter(path):
+    import graders
+
+    references = [r for r in graders.chapter_registry(f"graders.ch{path.parent.name}", "REFERENCES").values()
+                  if callable(r)]
+    for cell in load(path)["cells"]:
+        if cell["cell_type"] == "code":
+            leaked = [r for r in references if any(r is obj for obj in _imported_objects(source(cell)))]
+            assert not leaked, f"{path.name} imports reference answers of its own chapter: " \
+                               f"{[getattr(r, '__name__', r) for r in leaked]}"
