@@ -12,7 +12,7 @@ ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
 # make grade A=00_history
 A          ?= 00_history
 
-.PHONY: setup lab test release book bench grade clean
+.PHONY: setup lab test release book bench bench-tests grade clean
 
 setup: $(VENV)/.installed
 
@@ -38,6 +38,9 @@ book: setup
 bench: setup
 	$(BIN)/python scripts/bench_notebooks.py
 	$(BIN)/python scripts/bench_pretraining.py
+
+bench-tests: setup
+	$(BIN)/python scripts/bench_tests.py $(PYTEST_ARGS)
 
 grade: setup
 	$(BIN)/nbgrader autograde $(A)

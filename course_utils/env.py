@@ -13,6 +13,8 @@ import torch
 OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")
 # Разрешить скачивание моделей можно явно: setup(allow_downloads=True) или COURSE_ONLINE=1.
 ONLINE_OPT_IN_VARIABLE = "COURSE_ONLINE"
+# Сколько потоков PyTorch берёт на CPU; по умолчанию один (см. ``choose_threads``).
+THREADS_VARIABLE = "COURSE_THREADS"
 
 
 @dataclass(frozen=True)
@@ -23,11 +25,13 @@ class CourseEnv:
     device: torch.device
     offline: bool
     colab: bool
+    threads: int
 
     def __str__(self) -> str:
         mode = "офлайн (скачивание моделей выключено)" if self.offline else "онлайн (скачивание разрешено)"
         where = "Colab" if self.colab else "локально"
-        return f"Курс готов: устройство {self.device}, seed {self.seed}, {mode}, {where}."
+        return (f"Курс готов: устройство {self.device}, потоков CPU {self.threads}, seed {self.seed}, {mode}, "
+                f"{where}.")
 
 
 def set_seed(seed: int) -> None:
@@ -54,6 +58,24 @@ def in_colab() -> bool:
     return "google.colab" in sys.modules
 
 
+def choose_threads(threads: int | None = None) -> int:
+    """Число потоков PyTorch на CPU: ``threads``, иначе переменная ``COURSE_THREADS``, иначе 1.
+
+    Модели курса крошечные: второй поток ускоряет их мало, а на занятой машине (две посторонние программы на
+    двух ядрах) потоки мешают друг другу, и шаг обучения становится в несколько раз медленнее. Замер лежит в
+    ``benchmarks/notebooks.md``.
+    """
+    if threads is None:
+        value = os.environ.get(THREADS_VARIABLE, "1")
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"{THREADS_VARIABLE} должна быть целым числом ≥ 1, получено {value!r}.")
+        threads = int(value)
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads должно быть целым числом ≥ 1, получено {threads!r}.")
+    torch.set_num_threads(threads)
+    return threads
+
+
 def set_offline(offline: bool) -> None:
     """Включает или выключает офлайн-режим библиотек Hugging Face."""
     for name in OFFLINE_VARIABLES:
@@ -63,8 +85,9 @@ def set_offline(offline: bool) -> None:
             os.environ.pop(name, None)
 
 
-def setup(seed: int = 42, *, allow_downloads: bool = False, verbose: bool = True) -> CourseEnv:
-    """Первая ячейка ноутбука: seed, устройство, офлайн-режим и стиль графиков.
+def setup(seed: int = 42, *, allow_downloads: bool = False, threads: int | None = None,
+          verbose: bool = True) -> CourseEnv:
+    """Первая ячейка ноутбука: seed, устройство, потоки CPU, офлайн-режим и стиль графиков.
 
     По умолчанию курс работает без сети: ``from_pretrained("org/name")`` сразу
     сообщит об ошибке, а не будет ждать загрузки. Разрешить загрузку можно явно:
@@ -76,7 +99,8 @@ def setup(seed: int = 42, *, allow_downloads: bool = False, verbose: bool = True
     online = allow_downloads or os.environ.get(ONLINE_OPT_IN_VARIABLE) == "1"
     set_offline(not online)
     apply_style()
-    env = CourseEnv(seed=seed, device=get_device(), offline=not online, colab=in_colab())
+    env = CourseEnv(seed=seed, device=get_device(), offline=not online, colab=in_colab(),
+                    threads=choose_threads(threads))
     if verbose:
         print(env)
     return env

@@ -1,11 +1,14 @@
-"""Benchmark: run every solution notebook top to bottom and record its wall time and peak memory.
+"""Benchmark: run every solution notebook top to bottom, on a quiet machine and under load, and record its wall
+time, its slowest cell and its peak memory.
 
 Usage: python scripts/bench_notebooks.py            (all notebooks; writes benchmarks/notebooks.{json,md})
        python scripts/bench_notebooks.py PATH...    (only these notebooks; prints the results)
 
-Wall time excludes the kernel start; peak memory is the kernel's maximum resident set size. Each notebook runs
-in a fresh process, so the memory of one does not leak into the next. Budgets (COURSE_GUIDE §6): ≤ 90 s per
-notebook, ≤ 5 min per chapter, ≤ 3 GB per notebook. This is a report, not a test: it never fails on a budget.
+"Loaded" means two busy background processes (one per core of a 2-core laptop) run during the measurement, as on
+a student's laptop with a browser and a video call open, or a grading machine doing two things at once. Wall time
+excludes the kernel start; peak memory is the kernel's maximum resident set size. Each notebook runs in a fresh
+process. Budgets (the authoring guide): ≤ 60 s per notebook quiet, ≤ 150 s loaded, ≤ 5 min per chapter, ≤ 3 GB;
+nbgrader stops a cell after 180 s. This is a report, not a test: it never fails on a budget.
 """
 from __future__ import annotations
 
@@ -16,28 +19,33 @@ import resource
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks"
-NOTEBOOK_BUDGET_S, CHAPTER_BUDGET_S, MEMORY_BUDGET_MB = 90, 300, 3072
+QUIET_BUDGET_S, LOADED_BUDGET_S, CHAPTER_BUDGET_S, MEMORY_BUDGET_MB = 60, 150, 300, 3072
 
 
 def run_one(path: Path) -> dict:
-    """Executes one notebook in this process's child kernel; returns its time and the kernel's peak memory."""
+    """Executes one notebook in this process's child kernel; returns its time, slowest cell and peak memory."""
     import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, kernel_name="python3", timeout=600,
                             resources={"metadata": {"path": str(path.parent)}})
+    slowest = 0.0
     with client.setup_kernel():
         start = time.perf_counter()
         for index, cell in enumerate(nb.cells):
+            cell_start = time.perf_counter()
             client.execute_cell(cell, index)
+            slowest = max(slowest, time.perf_counter() - cell_start)
         seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the kernel has exited by now
-    return {"notebook": str(path.relative_to(ROOT)), "seconds": round(seconds, 1), "peak_mb": round(peak_mb)}
+    return {"notebook": str(path.relative_to(ROOT)), "seconds": round(seconds, 1),
+            "slowest_cell": round(slowest, 1), "peak_mb": round(peak_mb)}
 
 
 def measure(path: Path) -> dict:
@@ -47,25 +55,46 @@ def measure(path: Path) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
+@contextmanager
+def busy_background(processes: int = 2):
+    """Keeps ``processes`` CPU-bound Python loops running for the duration of the block."""
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(processes)]
+    try:
+        yield
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
+
+
 def machine() -> dict:
     import torch
 
     return {"cpu_cores": os.cpu_count(), "python": platform.python_version(), "torch": torch.__version__,
-            "cuda": torch.cuda.is_available(), "platform": platform.platform()}
+            "cuda": torch.cuda.is_available(), "platform": platform.platform(),
+            "course_threads": os.environ.get("COURSE_THREADS", "1")}
 
 
-def markdown(results: list[dict], chapters: dict[str, float], info: dict) -> str:
+def _flag(value: float, budget: float) -> str:
+    return f"{value}" if value <= budget else f"{value} ⚠"
+
+
+def markdown(results: list[dict], chapters: dict[str, dict], info: dict) -> str:
     lines = ["# Время и память ноутбуков", "",
              f"Машина: {info['cpu_cores']} ядра CPU, Python {info['python']}, torch {info['torch']}, "
-             f"CUDA: {'да' if info['cuda'] else 'нет'}. Время — без запуска ядра; память — пик ядра (RSS).", "",
-             f"| ноутбук | время, с (бюджет {NOTEBOOK_BUDGET_S}) | пик памяти, МБ (бюджет {MEMORY_BUDGET_MB}) |",
-             "|---|---:|---:|"]
+             f"CUDA: {'да' if info['cuda'] else 'нет'}, потоков PyTorch: {info['course_threads']} "
+             "(`setup()`, переменная `COURSE_THREADS`). «Под нагрузкой» — рядом крутятся два посторонних процесса, "
+             "занимающих оба ядра. Время — без запуска ядра; память — пик ядра (RSS).", "",
+             f"| ноутбук | тихо, с (бюджет {QUIET_BUDGET_S}) | под нагрузкой, с (бюджет {LOADED_BUDGET_S}) "
+             f"| самая долгая ячейка тихо / под нагрузкой, с | пик памяти, МБ (бюджет {MEMORY_BUDGET_MB}) |",
+             "|---|---:|---:|---:|---:|"]
     for r in results:
-        flag = "" if r["seconds"] <= NOTEBOOK_BUDGET_S and r["peak_mb"] <= MEMORY_BUDGET_MB else " ⚠"
-        lines.append(f"| `{r['notebook']}` | {r['seconds']}{flag} | {r['peak_mb']} |")
-    lines += ["", f"| глава | время, с (бюджет {CHAPTER_BUDGET_S}) |", "|---|---:|"]
-    lines += [f"| {name} | {seconds:.1f}{'' if seconds <= CHAPTER_BUDGET_S else ' ⚠'} |"
-              for name, seconds in chapters.items()]
+        lines.append(f"| `{r['notebook']}` | {_flag(r['seconds'], QUIET_BUDGET_S)} "
+                     f"| {_flag(r['loaded_seconds'], LOADED_BUDGET_S)} "
+                     f"| {r['slowest_cell']} / {r['loaded_slowest_cell']} | {_flag(r['peak_mb'], MEMORY_BUDGET_MB)} |")
+    lines += ["", f"| глава | тихо, с (бюджет {CHAPTER_BUDGET_S}) | под нагрузкой, с |", "|---|---:|---:|"]
+    lines += [f"| {name} | {_flag(c['seconds'], CHAPTER_BUDGET_S)} | {c['loaded_seconds']} |"
+              for name, c in chapters.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -77,13 +106,19 @@ def main(argv: list[str]) -> None:
     results = []
     for path in paths:
         results.append(measure(path))
-        print(f"{results[-1]['notebook']}: {results[-1]['seconds']} s, {results[-1]['peak_mb']} MB", flush=True)
+        print(f"quiet  {results[-1]['notebook']}: {results[-1]['seconds']} s", flush=True)
+    with busy_background():
+        for result, path in zip(results, paths):
+            loaded = measure(path)
+            result.update(loaded_seconds=loaded["seconds"], loaded_slowest_cell=loaded["slowest_cell"])
+            print(f"loaded {result['notebook']}: {result['loaded_seconds']} s", flush=True)
     if argv:
         return
-    chapters: dict[str, float] = {}
+    chapters: dict[str, dict] = {}
     for r in results:
-        chapter = Path(r["notebook"]).parent.name
-        chapters[chapter] = round(chapters.get(chapter, 0.0) + r["seconds"], 1)
+        chapter = chapters.setdefault(Path(r["notebook"]).parent.name, {"seconds": 0.0, "loaded_seconds": 0.0})
+        chapter["seconds"] = round(chapter["seconds"] + r["seconds"], 1)
+        chapter["loaded_seconds"] = round(chapter["loaded_seconds"] + r["loaded_seconds"], 1)
     info = machine()
     OUT.mkdir(exist_ok=True)
     report = {"machine": info, "notebooks": results, "chapters": chapters}
