@@ -47,7 +47,7 @@ def call(function, *args, name: str | None = None, hint: str = "", helpers: tupl
     name = name or f"{_name_of(function)}(...)"
     namespace = _namespace_of(function)
     try:
-        with _substituted(namespace, _references(helpers) if namespace is not None else {}):
+        with _substituted(namespace, _references(helpers)):
             return function(*args)
     except NotImplementedError as error:
         unfinished = _unfinished_helper(function, error)
@@ -71,15 +71,14 @@ def _own_functions(function) -> list:
     if inspect.isfunction(function) or inspect.ismethod(function):
         return [inspect.unwrap(function)]
     cls = function if isinstance(function, type) else type(function)
-    return [f for klass in cls.__mro__ if klass.__module__ not in ("builtins", "torch.nn.modules.module")
+    return [f for klass in cls.__mro__ if klass.__module__.split(".")[0] not in ("builtins", "torch")
             for f in vars(klass).values() if inspect.isfunction(f)]
 
 
 def _namespace_of(function) -> dict | None:
     """Глобальные имена ноутбука, в котором написан объект студента (или None, если их не найти)."""
-    for own in _own_functions(function):
-        return own.__globals__
-    return None
+    own = _own_functions(function)
+    return own[0].__globals__ if own else None
 
 
 def _references(helpers) -> dict:
@@ -96,6 +95,9 @@ def _references(helpers) -> dict:
 @contextmanager
 def _substituted(namespace, replacements: dict):
     """На время блока подменяет имена в ``namespace``, потом возвращает всё как было."""
+    if namespace is None or not replacements:
+        yield
+        return
     saved = {name: namespace[name] for name in replacements if name in namespace}
     for name, replacement in replacements.items():
         namespace[name] = replacement

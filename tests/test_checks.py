@@ -172,3 +172,76 @@ def test_call_turns_a_torch_error_into_a_sentence():
     with pytest.raises(CheckError) as error:
         checks.call(bad_matmul, torch.zeros(2, 3), torch.zeros(4, 4))
     assert isinstance(error.value.__cause__, RuntimeError)  # the student still sees where it failed
+
+
+NOTEBOOK_CODE = """
+def split_heads(x, n):
+    raise NotImplementedError()
+
+def merge_heads(x):
+    return x
+
+def forward(x):
+    return merge_heads(split_heads(x, 2))
+
+class Layer:
+    def __call__(self, x):
+        return split_heads(x, 2) + 1
+"""
+
+
+def notebook_namespace() -> dict:
+    """Functions defined as in a notebook cell: their globals are the notebook's namespace."""
+    namespace: dict = {"__name__": "__main__"}
+    exec(compile(NOTEBOOK_CODE, "<cell>", "exec"), namespace)
+    return namespace
+
+
+def without_graders(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def blocked(name, *args, **kwargs):
+        if name == "graders":
+            raise ImportError("no graders here")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", blocked)
+
+
+def test_call_names_the_unfinished_helper_of_a_student(monkeypatch):
+    without_graders(monkeypatch)
+    namespace = notebook_namespace()
+    text = message(checks.call, namespace["forward"], 1, helpers=("split_heads",))
+    assert text.startswith("forward(...): внутри вызвана ваша функция split_heads, а она ещё не написана.")
+    text = message(checks.call, namespace["Layer"](), 1)
+    assert "ваша функция split_heads" in text
+
+
+def test_call_substitutes_reference_helpers_when_grading(monkeypatch):
+    import graders
+
+    monkeypatch.setattr(graders, "helper", lambda name: {"split_heads": lambda x, n: x * 10}[name])
+    namespace = notebook_namespace()
+    assert checks.call(namespace["forward"], 3, helpers=("split_heads",)) == 30
+    assert checks.call(namespace["Layer"](), 3, helpers=("split_heads",)) == 31
+    # The student's own function is back in place after the call, even when it fails.
+    assert namespace["split_heads"].__code__.co_filename == "<cell>"
+    monkeypatch.setattr(graders, "helper", lambda name: lambda x, n: 1 / 0)
+    message(checks.call, namespace["forward"], 3, helpers=("split_heads",))
+    assert namespace["split_heads"].__code__.co_filename == "<cell>"
+
+
+def test_call_leaves_helpers_alone_without_graders(monkeypatch):
+    without_graders(monkeypatch)
+    namespace = notebook_namespace()
+    namespace["split_heads"] = lambda x, n: x + 100
+    assert checks.call(namespace["forward"], 1, helpers=("split_heads",)) == 101
+
+
+def test_a_stub_inside_a_library_call_is_not_blamed_on_a_helper():
+    def student(x):
+        return torch.zeros(2).to_sparse().numpy() if x else x  # raises inside torch, not NotImplementedError
+
+    assert "упала с ошибкой" in message(checks.call, student, 1)
