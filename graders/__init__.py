@@ -18,8 +18,10 @@
 """
 from __future__ import annotations
 
+import ast
 import importlib
 import pkgutil
+from pathlib import Path
 from types import ModuleType
 
 CHAPTERS = ("ch00_history", "ch01_math", "ch02_attention", "ch03_transformers", "ch04_pretraining")
@@ -52,11 +54,22 @@ def chapter_registry(package_name: str, attribute: str) -> dict:
     return merge_registries(notebook_modules(importlib.import_module(package_name)), attribute)
 
 
+def _modules_defining_helper(name: str) -> list[str]:
+    """Модули ноутбуков, в чьём словаре ``HELPERS`` есть ключ ``name``: ищем по исходникам, ничего не импортируя
+    (модули глав тянут torch и transformers, а подстановка нужна быстро, прямо в ячейке ноутбука)."""
+    found = []
+    for path in sorted(Path(__file__).parent.glob("ch*/[!_]*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+            if (any(getattr(t, "id", None) == "HELPERS" for t in targets) and isinstance(node.value, ast.Dict)
+                    and any(getattr(key, "value", None) == name for key in node.value.keys)):
+                found.append(f"graders.{path.parent.name}.{path.stem}")
+    return found
+
+
 def helper(name: str):
     """Эталонная версия функции студента ``name`` (для подстановки в ``checks.call(..., helpers=...)``)."""
-    found = [module.HELPERS[name] for package in CHAPTERS
-             for module in notebook_modules(importlib.import_module(f"graders.{package}"))
-             if name in getattr(module, "HELPERS", {})]
+    found = _modules_defining_helper(name)
     if len(found) != 1:
         raise LookupError(f"graders: эталон функции {name!r} найден {len(found)} раз, ожидался один")
-    return found[0]
+    return importlib.import_module(found[0]).HELPERS[name]

@@ -64,6 +64,8 @@ def test_helpers_are_found_once_across_the_course():
     assert len(names) == len(set(names)), f"helper names repeat: {names}"
     for name in names:
         assert callable(graders.helper(name))
+        module = graders._modules_defining_helper(name)[0]  # found by reading sources, without importing them all
+        assert graders.helper(name) is importlib.import_module(module).HELPERS[name]
     with pytest.raises(LookupError):
         graders.helper("no_such_function")
 
