@@ -1,9 +1,10 @@
-"""course_utils.attention (the chapter-02 reference) and timing.peak_memory_mb."""
+"""course_utils.attention (the chapter-02 reference), torch's math attention backend and timing.peak_memory_mb."""
 import math
 
 import pytest
 import torch
 import torch.nn.functional as F
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from course_utils import timing
 from course_utils.attention import MultiHeadAttention, attention, causal_mask, merge_heads, split_heads
@@ -56,3 +57,22 @@ def test_peak_memory_grows_with_the_allocation():
         assert 48 < large < 96 and small < large
     else:
         assert math.isnan(large)
+
+
+def test_torch_math_backend_is_the_formula_and_holds_the_whole_score_matrix():
+    """Chapter 02, notebook 3 measures the cost of attention with F.scaled_dot_product_attention under
+    SDPBackend.MATH: it must compute our formula and keep T×T matrices, so that memory grows as T²."""
+    torch.manual_seed(0)
+    q, k, v = torch.randn(2, 3, 5, 8), torch.randn(2, 3, 5, 8), torch.randn(2, 3, 5, 4)
+    mask = causal_mask(5)
+    with sdpa_kernel(SDPBackend.MATH):
+        assert torch.allclose(F.scaled_dot_product_attention(q, k, v, attn_mask=mask), attention(q, k, v, mask)[0],
+                              atol=1e-6)
+        if not timing.peak_memory_supported():
+            return
+        peaks = []
+        for T in (1024, 2048):
+            q, k, v = torch.randn(1, T, 64), torch.randn(1, T, 64), torch.randn(1, T, 64)
+            peaks.append(timing.peak_memory_mb(F.scaled_dot_product_attention, q, k, v))
+    score_matrix_mb = 2048 * 2048 * 4 / 2**20
+    assert 3 < peaks[1] / peaks[0] < 5 and peaks[1] > score_matrix_mb

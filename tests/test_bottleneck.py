@@ -70,4 +70,11 @@ def test_train_lookup_restores_threads_and_rejects_unknown_kinds():
     assert torch.get_num_threads() == threads
     with pytest.raises(ValueError, match="kind должен быть"):
         train_lookup("gru", 4)
-    assert LOOKUP_SYMBOLS == 10
+
+
+@pytest.mark.parametrize("kind", ["lstm", "attention"])
+def test_lookup_models_read_every_symbol_and_question_and_answer_a_symbol(kind):
+    model = train_lookup(kind, 5, steps=0)
+    assert model.embedding.num_embeddings == LOOKUP_SYMBOLS + 5  # symbols, then one question token per position
+    x, _ = make_lookup_batch(4, length=5, n_symbols=LOOKUP_SYMBOLS, generator=torch.Generator().manual_seed(3))
+    assert model(x).shape == (4, LOOKUP_SYMBOLS)
