@@ -36,26 +36,6 @@ def load_hf_weights(model: nn.Module, hf_model) -> None:
             value.copy_(source)
 
 
-def next_token_probs(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None) -> torch.Tensor:
-    """Вероятности следующего токена (B, V): логиты делятся на температуру, вне top_k самых больших — нули."""
-    logits = logits / temperature
-    if top_k is not None:
-        kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]
-        logits = logits.masked_fill(logits < kth, float("-inf"))
-    return torch.softmax(logits, dim=-1)
-
-
-def sample_next(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None,
-                generator: torch.Generator | None = None) -> torch.Tensor:
-    """Выбирает следующий токен по логитам (B, V): номера формы (B, 1); temperature = 0 — самый вероятный.
-
-    Эталонный ответ упражнения главы 4.
-    """
-    if temperature == 0:
-        return logits.argmax(dim=-1, keepdim=True)
-    return torch.multinomial(next_token_probs(logits, temperature, top_k), 1, generator=generator)
-
-
 @dataclass
 class GPTConfig:
     """Размеры модели: словарь, контекстное окно, число блоков, голов и ширина эмбеддинга."""
@@ -165,10 +145,26 @@ class GPT(nn.Module):
     @torch.no_grad()
     def generate(self, idx: torch.Tensor, max_new_tokens: int, temperature: float = 1.0,
                  top_k: int | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Дописывает max_new_tokens токенов; temperature = 0 — жадный выбор самого вероятного."""
+        """Дописывает max_new_tokens токенов; temperature = 0 — жадный выбор самого вероятного.
+
+        При temperature > 0 логиты обрабатывают процессоры из transformers, как в ``hf_model.generate``:
+        деление на температуру и, если задан ``top_k``, отсечение всех токенов, кроме ``top_k`` самых вероятных;
+        затем токен тянется случайно из softmax (``generator`` — для воспроизводимости).
+        """
+        from transformers import LogitsProcessorList, TemperatureLogitsWarper, TopKLogitsWarper
+
+        warpers = LogitsProcessorList()
+        if temperature != 0:
+            warpers.append(TemperatureLogitsWarper(float(temperature)))
+            if top_k is not None:
+                warpers.append(TopKLogitsWarper(top_k))
         for _ in range(max_new_tokens):
-            logits, _ = self(idx[:, -self.config.block_size:])
-            idx = torch.cat([idx, sample_next(logits[:, -1, :], temperature, top_k, generator)], dim=1)
+            logits = self(idx[:, -self.config.block_size:])[0][:, -1, :]
+            if temperature == 0:
+                next_ids = logits.argmax(dim=-1, keepdim=True)
+            else:
+                next_ids = torch.multinomial(torch.softmax(warpers(idx, logits), dim=-1), 1, generator=generator)
+            idx = torch.cat([idx, next_ids], dim=1)
         return idx
 
     # --- формат Hugging Face GPT-2 ---

@@ -1,7 +1,8 @@
-"""Предобучение (глава 4): окна текста со сдвинутыми целями, батчи, оценка лосса и цикл обучения GPT курса.
+"""Предобучение (глава 4): батчи окон со сдвинутыми целями, оценка лосса, цикл обучения GPT курса
+и проверка случайного выбора токена.
 
 Этим модулем пользуются ноутбуки главы 4 и скрипт ``scripts/pretrain_gpt.py``, который обучает
-модель из ``data/tiny_gpt``. ``make_examples`` — эталонный ответ упражнения главы 4.
+модель из ``data/tiny_gpt``.
 """
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Callable
 
 import torch
 from torch import nn
+
+from . import checks
 
 
 def split_documents(text: str, every: int = 10) -> tuple[str, str]:
@@ -22,18 +25,6 @@ def split_documents(text: str, every: int = 10) -> tuple[str, str]:
     train = "\n\n".join(d for i, d in enumerate(documents) if i % every != every - 1)
     val = "\n\n".join(d for i, d in enumerate(documents) if i % every == every - 1)
     return train, val
-
-
-def make_examples(ids: torch.Tensor, block_size: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Режет последовательность токенов на окна без перекрытия: входы ``x`` и цели ``y`` (те же окна на 1 дальше).
-
-    Форма обоих — ``(N, block_size)``, где ``N = (len(ids) - 1) // block_size``: последнему окну нужна
-    ещё и цель за его концом, поэтому неполный хвост отбрасывается.
-    """
-    n = (len(ids) - 1) // block_size
-    x = ids[:n * block_size].view(n, block_size)
-    y = ids[1:n * block_size + 1].view(n, block_size)
-    return x, y
 
 
 def get_batch(ids: torch.Tensor, block_size: int, batch_size: int,
@@ -68,7 +59,9 @@ def dataset_loss(model: nn.Module, ids: torch.Tensor, block_size: int, max_windo
 
     В отличие от ``estimate_loss`` со случайными батчами, здесь нет случайности: при каждом вызове — те же окна.
     """
-    x, y = make_examples(ids, block_size)
+    # Окна по block_size + 1 токенов с шагом block_size: вход — первые block_size, цели — последние.
+    windows = ids.unfold(0, block_size + 1, block_size)
+    x, y = windows[:, :-1], windows[:, 1:]
     if max_windows is not None and max_windows < len(x):
         keep = torch.linspace(0, len(x) - 1, max_windows).long()
         x, y = x[keep], y[keep]
@@ -131,3 +124,38 @@ def train_gpt(model: nn.Module, train_ids: torch.Tensor, val_ids: torch.Tensor, 
         optimizer.step()
     model.eval()
     return log
+
+
+# --- проверка случайного выбора токена (упражнение ноутбука «3. Обучение GPT») ---
+
+ZERO_TEMPERATURE_HINT = ("При temperature = 0 делить на температуру нельзя (деление на ноль даёт inf и nan): "
+                         "верните самый вероятный токен — logits.argmax(dim=-1, keepdim=True).")
+
+
+def sampled_tokens(sample_next: Callable, logits: torch.Tensor, temperature: float, top_k: int | None = None,
+                   name: str | None = None) -> torch.Tensor:
+    """Вызывает ``sample_next(logits, temperature, top_k)`` с seed 0 и возвращает выбранные номера формы ``(B,)``.
+
+    Помогает проверять случайный выбор токена: функция должна вернуть номера формы ``(B, 1)`` типа ``torch.long``
+    в пределах словаря и не менять ``logits`` на месте; иначе — ``CheckError`` с подсказкой. Частоты номеров
+    по тысячам копий одной строки логитов потом сравнивают с вероятностями softmax(logits / T).
+    """
+    name = name or f"sample_next(logits, temperature={temperature}, top_k={top_k})"
+    before = logits.clone()
+    torch.manual_seed(0)
+    result = checks.call(sample_next, logits, temperature, top_k, name=name,
+                         hint=ZERO_TEMPERATURE_HINT if temperature == 0 else "")
+    checks.check_unchanged(before, logits, "тензор logits")
+    checks.check_type(result, torch.Tensor, name)
+    B, V = logits.shape
+    if tuple(result.shape) == (B,):
+        checks.fail(f"{name}: получена форма (B,) = {(B,)} вместо (B, 1) = {(B, 1)}.",
+                    "Номера возвращают столбцом (B, 1), чтобы сразу дописать их к idx формы (B, T) через "
+                    "torch.cat(..., dim=1): torch.multinomial(probs, 1) или argmax(dim=-1, keepdim=True).")
+    checks.check_shape(result, (B, 1), name, hint="Один токен на каждую строку логитов: форма (B, 1).")
+    checks.check_dtype(result, torch.long, name, hint="Номера токенов — целые torch.long, как у torch.multinomial "
+                                                      "и argmax.")
+    if result.min() < 0 or result.max() >= V:
+        checks.fail(f"{name}: номера токенов должны лежать в 0…{V - 1}, получены от {result.min().item()} "
+                    f"до {result.max().item()}.", "Возвращайте номера токенов, а не вероятности или логиты.")
+    return result[:, 0]

@@ -1,14 +1,13 @@
-"""Законы масштабирования (глава 4): сколько вычислений стоит обучение, степенной закон и обучение моделей разных размеров.
+"""Законы масштабирования (глава 4): параметры без эмбеддингов и обучение моделей разных размеров.
 
-``training_flops`` и ``fit_power_law`` — эталонные ответы упражнений главы 4; ``train_sizes`` обучает
-несколько GPT курса одинаково (те же данные, шаги и seed) и возвращает таблицу «размер → лосс».
+``non_embedding_params`` считает «N» из законов Каплана; ``train_sizes`` обучает несколько GPT курса
+одинаково (те же данные, шаги и seed) и возвращает таблицу «размер → лосс», через которую ноутбук
+проводит степенной закон.
 """
 from __future__ import annotations
 
-import math
 import time
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -16,26 +15,6 @@ from .gpt import GPT, GPTConfig
 from .pretraining import dataset_loss, train_gpt
 
 EMBEDDINGS = ("transformer.wte.", "transformer.wpe.")  # эмбеддинги токенов и позиций
-
-
-def training_flops(n_params: float, n_tokens: float) -> float:
-    """Сколько операций с плавающей точкой (FLOP) нужно, чтобы обучить модель из ``n_params`` параметров
-    на ``n_tokens`` токенах: примерно 6·N·D.
-
-    На каждый токен каждый параметр участвует в одном умножении и одном сложении прямого прохода (2 FLOP)
-    и в двух таких парах обратного прохода — градиент по входу и градиент по весу (4 FLOP).
-    """
-    return 6.0 * n_params * n_tokens
-
-
-def fit_power_law(n, loss) -> tuple[float, float]:
-    """Подбирает ``a`` и ``alpha`` в ``loss ≈ a · n^(−alpha)`` методом наименьших квадратов в логарифмах.
-
-    В логарифмах степенной закон — прямая: ``log loss = log a − alpha · log n``.
-    Наклон прямой равен ``−alpha``, пересечение с осью — ``log a``.
-    """
-    slope, intercept = np.polyfit(np.log(np.asarray(n, dtype=float)), np.log(np.asarray(loss, dtype=float)), 1)
-    return float(math.exp(intercept)), float(-slope)
 
 
 def non_embedding_params(model: nn.Module) -> int:
