@@ -1,10 +1,13 @@
-"""course_utils.cleaning: normalization, exact and near duplicates, quality rules, the messy sample and the pipeline."""
+"""The messy sample of notebook 04/02 (course_utils.cleaning) and the reference cleaning of its exercises
+(graders.ch04_pretraining.data): normalization, exact and near duplicates, the quality rules, and that the reference
+cleaning removes exactly the bad documents the sample was built with."""
 import pytest
 
 from course_utils import cleaning
-from course_utils.cleaning import (clean_documents, deduplicate, document_stats, is_good_document, jaccard,
-                                   jaccard_similarity, make_messy_documents, near_duplicate_pairs, normalize,
-                                   quality_problems, remove_near_duplicates, text_hash, to_mojibake, word_shingles)
+from course_utils.cleaning import make_messy_documents, to_mojibake
+from graders.ch04_pretraining.data import (jaccard, normalize, quality_problems, reference_deduplicate,
+                                           reference_is_good_document, reference_jaccard_similarity, text_hash,
+                                           word_shingles)
 
 GOOD = cleaning.GOOD_DOCUMENTS[0][0]
 
@@ -18,9 +21,9 @@ def test_normalize_and_hash_ignore_case_and_whitespace_only():
 def test_deduplicate_keeps_first_occurrence_in_order_and_leaves_input_alone():
     docs = ["Б", "а", " б ", "В", "А\n", "б"]
     before = list(docs)
-    assert deduplicate(docs) == ["Б", "а", "В"]
+    assert reference_deduplicate(docs) == ["Б", "а", "В"]
     assert docs == before
-    assert deduplicate([]) == []
+    assert reference_deduplicate([]) == []
 
 
 def test_word_shingles_short_and_empty_texts():
@@ -31,20 +34,14 @@ def test_word_shingles_short_and_empty_texts():
 
 
 def test_jaccard_on_the_notebook_example_and_edge_cases():
-    assert jaccard_similarity("Кошка сидит на тёплом окне", "кошка сидит на холодном окне") == pytest.approx(0.2)
-    assert jaccard_similarity("мама мыла раму мама мыла раму", "мама мыла раму") == pytest.approx(1 / 3)
-    assert jaccard_similarity("кот ест рыбу", "рыбу ест кот", k=1) == 1.0
-    assert jaccard_similarity("кот ест рыбу", "рыбу ест кот", k=2) == 0.0
-    assert jaccard_similarity("", "") == 1.0 and jaccard_similarity("", "текст") == 0.0
+    example = reference_jaccard_similarity("Кошка сидит на тёплом окне", "кошка сидит на холодном окне")
+    assert example == pytest.approx(0.2)
+    assert reference_jaccard_similarity("мама мыла раму мама мыла раму", "мама мыла раму") == pytest.approx(1 / 3)
+    assert reference_jaccard_similarity("Кошка спит на окне.", "кошка спит на окне") == pytest.approx(1 / 3)
+    assert reference_jaccard_similarity("кот ест рыбу", "рыбу ест кот", k=1) == 1.0
+    assert reference_jaccard_similarity("кот ест рыбу", "рыбу ест кот", k=2) == 0.0
+    assert reference_jaccard_similarity("", "") == 1.0 and reference_jaccard_similarity("", "текст") == 0.0
     assert jaccard(set(), {1}) == 0.0 and jaccard({1, 2}, {2, 3}) == pytest.approx(1 / 3)
-
-
-def test_near_duplicates_found_and_removed_greedily():
-    changed = GOOD.replace("камни", "водоросли")
-    other = cleaning.GOOD_DOCUMENTS[1][0]
-    pairs = near_duplicate_pairs([GOOD, other, changed], threshold=0.5)
-    assert [(i, j) for i, j, _ in pairs] == [(0, 2)] and 0.5 < pairs[0][2] < 1
-    assert remove_near_duplicates([GOOD, other, changed]) == [GOOD, other]
 
 
 def test_mojibake_matches_the_classic_examples():
@@ -55,24 +52,25 @@ def test_mojibake_matches_the_classic_examples():
 
 
 def test_quality_rules_one_by_one():
-    assert is_good_document(GOOD) and quality_problems(GOOD) == []
+    assert reference_is_good_document(GOOD) and quality_problems(GOOD) == []
     assert quality_problems("Спасибо, очень полезная статья!") == ["короткий текст"]
     assert quality_problems(GOOD + "\nКупи!\nКупи!\n Купи! ") == ["повтор строк"]
-    assert is_good_document(GOOD + "\nКупи!\nКупи!")
+    assert reference_is_good_document(GOOD + "\nКупи!\nКупи!")
     assert "мало букв" in quality_problems(" ".join(["#$%&", "12:40", "<div>"] * 10))
     assert quality_problems(cleaning.ENGLISH_DOCUMENTS[0]) == ["не русский язык"]
     assert quality_problems(to_mojibake(GOOD, "cp1251")) == ["не русский язык"]
     assert quality_problems(" ".join(str(n) for n in range(30))) == ["мало букв", "не русский язык"]
-    assert is_good_document(GOOD.upper()) and is_good_document("   ".join(GOOD.split()))
+    assert reference_is_good_document(GOOD.upper()) and reference_is_good_document("   ".join(GOOD.split()))
     twenty = " ".join(GOOD.split()[:20])
-    assert is_good_document(twenty) and not is_good_document(" ".join(GOOD.split()[:19]))
+    assert reference_is_good_document(twenty) and not reference_is_good_document(" ".join(GOOD.split()[:19]))
 
 
-def test_stats_count_yo_and_ignore_spaces():
-    stats = document_stats("Ёж ёлка\n\n  мёд 42")
-    assert stats["words"] == 4 and stats["max_line_repeats"] == 1
-    assert stats["letter_share"] == pytest.approx(9 / 11) and stats["russian_share"] == 1.0
-    assert document_stats("")["letter_share"] == 0.0
+def test_yo_counts_as_a_russian_letter():
+    """29 words, 109 letters, 93 Russian of them, 11 «ё»/«Ё»: 0.85 with «ё», 0.75 (below 0.8) without it."""
+    text = ("Ёжик нашёл в лесу жёлтый лист, чёрный гриб и ещё тёплый мёд. Всё это он принёс домой, где его ждёт ёлка. "
+            "Wi-Fi, GPS и Bluetooth в лесу не ловят.")
+    assert reference_is_good_document(text)
+    assert not reference_is_good_document(text.replace("ё", "q").replace("Ё", "Q"))
 
 
 def test_messy_documents_are_deterministic_and_seeded():
@@ -86,18 +84,19 @@ def test_messy_documents_are_deterministic_and_seeded():
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_pipeline_removes_exactly_the_bad_documents(seed):
+def test_reference_cleaning_removes_exactly_the_bad_documents(seed):
+    """The notebook's pipeline with the reference answers: exact duplicates → quality rules → near duplicates."""
     docs, kinds = make_messy_documents(seed=seed, with_kinds=True)
-    kept, removed = clean_documents(docs)
-    assert list(removed) == list(cleaning.STAGES)
-    assert [kinds[i] for i in kept] == ["хороший"] * 14
-    assert len({normalize(docs[i]) for i in kept}) == 14
-    assert [kinds[i] for i in removed["точные дубли"]] == ["точный дубль"] * 5
-    assert [kinds[i] for i in removed["почти-дубли"]] == ["почти дубль"] * 4
-    assert [kinds[i] for i in removed["короткий текст"]] == ["короткий"] * 4
-    assert [kinds[i] for i in removed["повтор строк"]] == ["спам"] * 2
-    other = sorted(kinds[i] for i in removed["мало букв"] + removed["не русский язык"])
-    assert other == sorted(["английский"] * 3 + ["кракозябры"] * 2 + ["мусор"] * 2)
-    assert sorted(kept + [i for ids in removed.values() for i in ids]) == list(range(len(docs)))
-    # Каждый дубль стоит после своего оригинала, поэтому остаётся именно оригинал.
-    assert deduplicate(docs) == [d for i, d in enumerate(docs) if i not in removed["точные дубли"]]
+    unique = [docs.index(d) for d in reference_deduplicate(docs)]
+    assert sorted(kinds[i] for i in range(len(docs)) if i not in unique) == ["точный дубль"] * 5
+    first_problem = {i: (quality_problems(docs[i]) or ["нет"])[0] for i in unique}
+    assert {first_problem[i] for i in unique if kinds[i] == "короткий"} == {"короткий текст"}
+    assert {first_problem[i] for i in unique if kinds[i] == "спам"} == {"повтор строк"}
+    assert {first_problem[i] for i in unique if kinds[i] in ("английский", "кракозябры", "мусор")} <= {
+        "мало букв", "не русский язык"}
+    kept, near = [], []
+    for i in (i for i in unique if first_problem[i] == "нет"):
+        similar = any(reference_jaccard_similarity(docs[i], docs[j]) >= 0.5 for j in kept)
+        (near if similar else kept).append(i)
+    assert [kinds[i] for i in kept] == ["хороший"] * 14 and len({normalize(docs[i]) for i in kept}) == 14
+    assert [kinds[i] for i in near] == ["почти дубль"] * 4
