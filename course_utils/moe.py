@@ -1,37 +1,16 @@
-"""Смесь экспертов (mixture of experts, MoE) для главы 3: маршрутизатор top-k и слой MoE.
+"""Смесь экспертов (mixture of experts, MoE) для главы 3: слой MoE, нагрузка экспертов и лосс балансировки.
 
 Вместо одного слоя прямого распространения — несколько «экспертов». Маленький линейный
 маршрутизатор (router) выдаёт каждому токену оценки экспертов; токен обрабатывают только
 k лучших, а их ответы складываются с весами softmax, пересчитанными по этим k экспертам.
+Выбор экспертов и сложение их ответов студент пишет сам (упражнения ноутбука 3 главы 3):
+слой ``MoE`` получает эти две функции аргументами.
 """
 from __future__ import annotations
 
 import torch
 from torch import nn
 from torch.nn import functional as F
-
-
-def top_k_gates(router_logits: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Оценки (..., n_experts) → (веса (..., k), номера экспертов (..., k)).
-
-    Эксперты идут по убыванию оценки; веса — softmax только по выбранным k оценкам,
-    поэтому у каждого токена они дают в сумме 1.
-    """
-    top_logits, indices = torch.topk(router_logits, k, dim=-1)
-    return torch.softmax(top_logits, dim=-1), indices
-
-
-def combine_experts(x: torch.Tensor, experts, weights: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
-    """Сумма ответов выбранных экспертов с весами: out[n] = Σ_j weights[n, j] · experts[indices[n, j]](x[n]).
-
-    x: (N, C) — токены одной строкой; weights и indices: (N, k). Каждый эксперт считает только свои токены.
-    """
-    out = torch.zeros_like(x)
-    for e, expert in enumerate(experts):
-        token, slot = torch.where(indices == e)
-        if token.numel():
-            out = out.index_add(0, token, weights[token, slot, None] * expert(x[token]))
-    return out
 
 
 def tokens_per_expert(indices: torch.Tensor, n_experts: int) -> torch.Tensor:
@@ -50,6 +29,17 @@ def load_balancing_loss(router_logits: torch.Tensor, indices: torch.Tensor, n_ex
     return n_experts * (fraction * probs.mean(dim=0)).sum()
 
 
+class Scale(nn.Module):
+    """Игрушечный эксперт для примеров: умножает вектор на число ``factor``."""
+
+    def __init__(self, factor: float):
+        super().__init__()
+        self.factor = factor
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.factor * x
+
+
 class Expert(nn.Module):
     """Один эксперт — обычный слой прямого распространения: расширить → GELU → сжать."""
 
@@ -65,16 +55,19 @@ class Expert(nn.Module):
 class MoE(nn.Module):
     """Слой смеси экспертов: маршрутизатор выбирает k из n_experts экспертов для каждого токена.
 
+    ``gates(router_logits, k) → (веса (N, k), номера (N, k))`` — маршрутизатор top-k,
+    ``combine(x, experts, weights, indices) → (N, C)`` — взвешенная сумма ответов выбранных экспертов.
     После прямого прохода в ``last_router_logits`` и ``last_indices`` лежат оценки и выбор
     маршрутизатора — по ним считают нагрузку экспертов и лосс балансировки.
     """
 
-    def __init__(self, n_embd: int, n_experts: int = 8, k: int = 2, hidden: int | None = None):
+    def __init__(self, n_embd: int, n_experts: int = 8, k: int = 2, hidden: int | None = None, *, gates, combine):
         super().__init__()
         if not 1 <= k <= n_experts:
             raise ValueError(f"k должно быть от 1 до n_experts ({n_experts}), получено {k}.")
         self.k = k
         self.n_experts = n_experts
+        self.gates, self.combine = gates, combine
         self.router = nn.Linear(n_embd, n_experts, bias=False)
         self.experts = nn.ModuleList(Expert(n_embd, hidden or 4 * n_embd) for _ in range(n_experts))
         self.last_router_logits: torch.Tensor | None = None
@@ -84,9 +77,9 @@ class MoE(nn.Module):
         """x: (..., C) → (..., C); каждый токен обрабатывают только k выбранных экспертов."""
         flat = x.reshape(-1, x.shape[-1])
         router_logits = self.router(flat)
-        weights, indices = top_k_gates(router_logits, self.k)
+        weights, indices = self.gates(router_logits, self.k)
         self.last_router_logits, self.last_indices = router_logits, indices
-        return combine_experts(flat, self.experts, weights, indices).reshape(x.shape)
+        return self.combine(flat, self.experts, weights, indices).reshape(x.shape)
 
     def balance_loss(self) -> torch.Tensor:
         """Лосс балансировки для последнего прямого прохода."""

@@ -4,6 +4,9 @@
 Энкодер (GRU) читает цифры и оставляет по состоянию на каждую позицию. Декодер (другой GRU) начинает
 с токена ``<bos>`` и на каждом шаге своим состоянием «смотрит» на все состояния энкодера (внимание),
 а затем предсказывает следующую цифру. Без внимания декодеру достаётся только последнее состояние энкодера.
+
+Две детали модель берёт у студента (упражнения ноутбука 1 главы 3): сдвиг ответа вправо для обучения с учителем
+``shift_fn(targets, bos_id)`` и внимание одного шага декодера ``attend_fn(decoder_state, encoder_states)``.
 """
 from __future__ import annotations
 
@@ -26,24 +29,6 @@ def make_reverse_batch(batch_size: int, length: int, generator: torch.Generator 
     return source, source.flip(1)
 
 
-def decoder_inputs(targets: torch.Tensor, bos_id: int = BOS) -> torch.Tensor:
-    """Входы декодера при учителе (teacher forcing): <bos>, затем ответ без последнего токена; форма (B, T)."""
-    bos = torch.full_like(targets[:, :1], bos_id)
-    return torch.cat([bos, targets[:, :-1]], dim=1)
-
-
-def attend(decoder_state: torch.Tensor, encoder_states: torch.Tensor):
-    """Внимание одного состояния декодера (B, H) на состояния энкодера (B, T, H).
-
-    Оценки — скалярные произведения, веса — softmax по позициям энкодера.
-    Возвращает (контекст (B, H) — взвешенная сумма состояний энкодера, веса (B, T)).
-    """
-    scores = (encoder_states @ decoder_state.unsqueeze(-1)).squeeze(-1)   # (B, T)
-    weights = torch.softmax(scores, dim=-1)
-    context = (weights.unsqueeze(1) @ encoder_states).squeeze(1)          # (B, H)
-    return context, weights
-
-
 class Encoder(nn.Module):
     """Эмбеддинг → GRU: по одному состоянию на каждую позицию входа."""
 
@@ -60,28 +45,28 @@ class Encoder(nn.Module):
 class AttentionDecoder(nn.Module):
     """Эмбеддинг → GRU → [внимание на энкодер] → линейный слой в логиты словаря.
 
-    Внимание как у Луонга (2015): сначала шаг GRU, потом его новое состояние смотрит на энкодер,
-    и в выходной слой идут состояние и контекст вместе. С ``use_attention=False`` контекста нет:
+    Внимание как у Луонга (2015): сначала шаг GRU, потом его новое состояние смотрит на энкодер функцией
+    ``attend_fn(состояние (B, H), состояния энкодера (B, T, H)) → (контекст (B, H), веса (B, T))``,
+    и в выходной слой идут состояние и контекст вместе. С ``attend_fn=None`` контекста нет:
     декодер знает о входе только то, что энкодер сжал в последнее состояние.
     """
 
-    def __init__(self, vocab_size: int = VOCAB_SIZE, embed_dim: int = 32, hidden_size: int = 64,
-                 use_attention: bool = True):
+    def __init__(self, vocab_size: int = VOCAB_SIZE, embed_dim: int = 32, hidden_size: int = 64, attend_fn=None):
         super().__init__()
-        self.use_attention = use_attention
+        self.attend_fn = attend_fn
         self.embedding = nn.Embedding(vocab_size, embed_dim)
         self.rnn = nn.GRU(embed_dim, hidden_size, batch_first=True)
-        self.out = nn.Linear(2 * hidden_size if use_attention else hidden_size, vocab_size)
+        self.out = nn.Linear(hidden_size if attend_fn is None else 2 * hidden_size, vocab_size)
 
-    def forward(self, inputs: torch.Tensor, hidden: torch.Tensor, encoder_states: torch.Tensor, attend_fn=attend):
+    def forward(self, inputs: torch.Tensor, hidden: torch.Tensor, encoder_states: torch.Tensor):
         """inputs (B, S) → (логиты (B, S, V), новое состояние (1, B, H), веса (B, S, T) или None).
 
-        Шаги GRU идут по очереди; внимание считается для каждого шага декодера функцией ``attend_fn``.
+        Шаги GRU идут по очереди; внимание считается для каждого шага декодера.
         """
         states, hidden = self.rnn(self.embedding(inputs), hidden)           # (B, S, H)
-        if not self.use_attention:
+        if self.attend_fn is None:
             return self.out(states), hidden, None
-        contexts, weights = zip(*(attend_fn(states[:, s], encoder_states) for s in range(states.shape[1])))
+        contexts, weights = zip(*(self.attend_fn(states[:, s], encoder_states) for s in range(states.shape[1])))
         contexts, weights = torch.stack(contexts, dim=1), torch.stack(weights, dim=1)
         return self.out(torch.cat([states, contexts], dim=-1)), hidden, weights
 
@@ -89,19 +74,22 @@ class AttentionDecoder(nn.Module):
 class Seq2Seq(nn.Module):
     """Энкодер и декодер вместе: обучение с учителем (forward) и жадная генерация (generate)."""
 
-    def __init__(self, embed_dim: int = 32, hidden_size: int = 64, use_attention: bool = True):
+    def __init__(self, attend_fn=None, embed_dim: int = 32, hidden_size: int = 64):
         super().__init__()
         self.encoder = Encoder(VOCAB_SIZE, embed_dim, hidden_size)
-        self.decoder = AttentionDecoder(VOCAB_SIZE, embed_dim, hidden_size, use_attention)
+        self.decoder = AttentionDecoder(VOCAB_SIZE, embed_dim, hidden_size, attend_fn)
 
-    def forward(self, source: torch.Tensor, targets: torch.Tensor):
-        """Teacher forcing: декодер получает правильные прошлые токены; → (логиты (B, T, V), веса или None)."""
+    def forward(self, source: torch.Tensor, decoder_input: torch.Tensor):
+        """Teacher forcing: ``decoder_input`` — правильный ответ, сдвинутый вправо с <bos> в начале.
+
+        → (логиты (B, T, V), веса внимания (B, T, T) или None).
+        """
         encoder_states, hidden = self.encoder(source)
-        logits, _, weights = self.decoder(decoder_inputs(targets), hidden, encoder_states)
+        logits, _, weights = self.decoder(decoder_input, hidden, encoder_states)
         return logits, weights
 
     @torch.no_grad()
-    def generate(self, source: torch.Tensor, length: int | None = None, attend_fn=attend):
+    def generate(self, source: torch.Tensor, length: int | None = None):
         """Жадная генерация без подсказок: начинаем с <bos>, каждый предсказанный токен — вход следующего шага.
 
         Возвращает (токены (B, length), веса внимания (B, length, T) или None).
@@ -111,12 +99,12 @@ class Seq2Seq(nn.Module):
         token = torch.full_like(source[:, :1], BOS)
         tokens, weights = [], []
         for _ in range(length):
-            logits, hidden, step_weights = self.decoder(token, hidden, encoder_states, attend_fn)
+            logits, hidden, step_weights = self.decoder(token, hidden, encoder_states)
             token = logits[:, -1].argmax(dim=-1, keepdim=True)
             tokens.append(token)
             weights.append(step_weights)
         tokens = torch.cat(tokens, dim=1)
-        return tokens, (torch.cat(weights, dim=1) if self.decoder.use_attention else None)
+        return tokens, (None if self.decoder.attend_fn is None else torch.cat(weights, dim=1))
 
 
 def sequence_accuracy(model: Seq2Seq, length: int, n: int = 1000, seed: int = 1234):
@@ -128,23 +116,24 @@ def sequence_accuracy(model: Seq2Seq, length: int, n: int = 1000, seed: int = 12
     return correct.float().mean().item(), correct.all(dim=1).float().mean().item()
 
 
-def train_reverse(use_attention: bool = True, length: int = 8, steps: int = 300, batch_size: int = 64,
+def train_reverse(shift_fn, attend_fn=None, length: int = 8, steps: int = 300, batch_size: int = 64,
                   lr: float = 1e-2, hidden_size: int = 64, seed: int = 0):
     """Обучает Seq2Seq разворачивать ``length`` цифр с учителем (teacher forcing).
 
-    Возвращает (модель, история лосса по шагам, секунды обучения). Сеть крошечная, поэтому считаем
-    на одном ядре (``single_thread``): так быстрее и не мешаем другим программам.
+    ``shift_fn(targets, bos_id)`` — входы декодера (ответ, сдвинутый вправо); ``attend_fn`` — внимание декодера
+    на энкодер, ``None`` — модель без внимания. Возвращает (модель, история лосса по шагам, секунды обучения).
+    Сеть крошечная, поэтому считаем на одном ядре (``single_thread``): так быстрее и не мешаем другим программам.
     """
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
-    model = Seq2Seq(hidden_size=hidden_size, use_attention=use_attention)
+    model = Seq2Seq(attend_fn, hidden_size=hidden_size)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
     start = time.perf_counter()
     with single_thread():
         for _ in range(steps):
             source, target = make_reverse_batch(batch_size, length, generator)
-            logits, _ = model(source, target)
+            logits, _ = model(source, shift_fn(target, BOS))
             loss = F.cross_entropy(logits.flatten(0, 1), target.flatten())
             optimizer.zero_grad()
             loss.backward()

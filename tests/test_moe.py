@@ -1,32 +1,18 @@
-"""course_utils.moe: top-k routing, the gate-weighted combination of experts and the load-balancing loss."""
+"""course_utils.moe: the MoE layer built from the two student functions, expert load and the load-balancing loss."""
 import pytest
 import torch
 
-from course_utils.moe import MoE, combine_experts, load_balancing_loss, tokens_per_expert, top_k_gates
+from course_utils.moe import MoE, Scale, load_balancing_loss, tokens_per_expert
+from graders.ch03_transformers.gpt import reference_combine_experts, reference_top_k_gates
 
 
-def test_top_k_gates_renormalises_over_the_chosen_experts():
-    logits = torch.tensor([[1.0, 3.0, 2.0, 0.0], [0.5, 0.0, 5.0, -1.0]])
-    weights, indices = top_k_gates(logits, 2)
-    assert indices.tolist() == [[1, 2], [2, 0]]
-    assert torch.allclose(weights.sum(-1), torch.ones(2))
-    assert torch.allclose(weights[0], torch.softmax(torch.tensor([3.0, 2.0]), -1))
-    w1, i1 = top_k_gates(logits, 1)
-    assert torch.equal(w1, torch.ones(2, 1)) and i1.flatten().tolist() == [1, 2]
-
-
-def test_combine_matches_a_loop_over_tokens():
-    torch.manual_seed(0)
-    experts = [torch.nn.Linear(6, 6) for _ in range(4)]
-    x = torch.randn(10, 6)
-    weights, indices = top_k_gates(torch.randn(10, 4), 2)
-    expected = torch.stack([sum(weights[n, j] * experts[indices[n, j]](x[n]) for j in range(2)) for n in range(10)])
-    assert torch.allclose(combine_experts(x, experts, weights, indices), expected, atol=1e-6)
+def moe_layer(**sizes):
+    return MoE(**sizes, gates=reference_top_k_gates, combine=reference_combine_experts)
 
 
 def test_layer_shapes_counts_and_gradients():
     torch.manual_seed(0)
-    layer = MoE(n_embd=8, n_experts=4, k=2)
+    layer = moe_layer(n_embd=8, n_experts=4, k=2)
     x = torch.randn(3, 5, 8, requires_grad=True)
     out = layer(x)
     assert out.shape == x.shape
@@ -35,12 +21,22 @@ def test_layer_shapes_counts_and_gradients():
     assert layer.router.weight.grad is not None and x.grad is not None
     assert layer.num_params(active=True) < layer.num_params() == sum(p.numel() for p in layer.parameters())
     with pytest.raises(ValueError):
-        MoE(n_embd=8, n_experts=4, k=5)
+        moe_layer(n_embd=8, n_experts=4, k=5)
+
+
+def test_layer_routes_with_the_given_functions():
+    torch.manual_seed(0)
+    layer = moe_layer(n_embd=4, n_experts=3, k=2)
+    x = torch.randn(6, 4)
+    weights, indices = reference_top_k_gates(layer.router(x), 2)
+    expected = torch.stack([sum(weights[n, j] * layer.experts[indices[n, j]](x[n]) for j in range(2)) for n in range(6)])
+    assert torch.allclose(layer(x), expected, atol=1e-6)
+    assert torch.equal(layer.last_indices, indices)
 
 
 def test_k_equal_one_expert_is_that_expert():
     torch.manual_seed(1)
-    layer = MoE(n_embd=4, n_experts=1, k=1)
+    layer = moe_layer(n_embd=4, n_experts=1, k=1)
     x = torch.randn(6, 4)
     assert torch.allclose(layer(x), layer.experts[0](x), atol=1e-6)
 
@@ -52,3 +48,9 @@ def test_balance_loss_is_one_when_balanced_and_larger_when_skewed():
     skewed = torch.zeros(8, 4)
     skewed[:, 0] = 5.0
     assert load_balancing_loss(skewed, torch.zeros(8, 1, dtype=torch.long), 4) > 3.0
+    with pytest.raises(RuntimeError, match="прямой проход"):
+        moe_layer(n_embd=4, n_experts=2, k=1).balance_loss()
+
+
+def test_scale_expert_multiplies_by_its_factor():
+    assert torch.equal(Scale(3.0)(torch.tensor([1.0, -2.0])), torch.tensor([3.0, -6.0]))

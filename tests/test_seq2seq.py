@@ -1,9 +1,9 @@
-"""course_utils.seq2seq: the RNN encoder–decoder with attention of chapter 03, notebook 1."""
+"""course_utils.seq2seq: the RNN encoder–decoder of chapter 03, notebook 1, trained with the reference answers of that
+notebook's exercises (the decoder inputs and the decoder's attention, which the students write)."""
 import torch
 
-from course_utils.attention import attention
-from course_utils.seq2seq import (BOS, Seq2Seq, attend, decoder_inputs, make_reverse_batch, sequence_accuracy,
-                                  train_reverse)
+from course_utils.seq2seq import BOS, Seq2Seq, make_reverse_batch, sequence_accuracy, train_reverse
+from graders.ch03_transformers.encoder_decoder import reference_attend, reference_decoder_inputs
 
 
 def test_reverse_batch_targets_are_flipped_sources():
@@ -13,47 +13,44 @@ def test_reverse_batch_targets_are_flipped_sources():
     assert int(source.max()) < BOS
 
 
-def test_decoder_inputs_shift_right_with_bos():
-    targets = torch.tensor([[1, 2, 3], [4, 5, 6]])
-    assert decoder_inputs(targets, 9).tolist() == [[9, 1, 2], [9, 4, 5]]
-    assert decoder_inputs(targets).dtype == targets.dtype
+def test_decoder_calls_the_given_attention_once_per_step():
+    calls = []
 
+    def spy(state, states):
+        calls.append((tuple(state.shape), tuple(states.shape)))
+        return reference_attend(state, states)
 
-def test_attend_is_unscaled_dot_product_attention_of_one_query():
     torch.manual_seed(0)
-    state, states = torch.randn(3, 5), torch.randn(3, 7, 5)
-    context, weights = attend(state, states)
-    assert context.shape == (3, 5) and weights.shape == (3, 7)
-    assert torch.allclose(weights.sum(-1), torch.ones(3))
-    # attention() divides by √d_k: multiply the query by √d_k to undo it
-    expected, expected_weights = attention(state.unsqueeze(1) * 5 ** 0.5, states, states)
-    assert torch.allclose(context, expected.squeeze(1), atol=1e-5)
-    assert torch.allclose(weights, expected_weights.squeeze(1), atol=1e-6)
+    model = Seq2Seq(spy, embed_dim=8, hidden_size=16).eval()
+    source, target = make_reverse_batch(2, 5, torch.Generator().manual_seed(1))
+    logits, weights = model(source, reference_decoder_inputs(target, BOS))
+    assert logits.shape == (2, 5, 11) and weights.shape == (2, 5, 5)
+    assert calls == [((2, 16), (2, 5, 16))] * 5
 
 
 def test_generation_step_by_step_matches_teacher_forcing_on_own_tokens():
     torch.manual_seed(0)
-    model = Seq2Seq(embed_dim=8, hidden_size=16).eval()
+    model = Seq2Seq(reference_attend, embed_dim=8, hidden_size=16).eval()
     source, _ = make_reverse_batch(2, 5, torch.Generator().manual_seed(1))
     tokens, weights = model.generate(source)
     assert tokens.shape == (2, 5) and weights.shape == (2, 5, 5)
     with torch.no_grad():
-        logits, forced_weights = model(source, tokens)
+        logits, forced_weights = model(source, reference_decoder_inputs(tokens, BOS))
     assert torch.equal(logits.argmax(-1), tokens)  # feeding its own answers back gives the same answers
     assert torch.allclose(weights, forced_weights, atol=1e-6)
 
 
 def test_decoder_without_attention_has_no_weights():
-    model = Seq2Seq(embed_dim=8, hidden_size=16, use_attention=False).eval()
+    model = Seq2Seq(None, embed_dim=8, hidden_size=16).eval()
     source, target = make_reverse_batch(2, 4)
-    logits, weights = model(source, target)
+    logits, weights = model(source, reference_decoder_inputs(target, BOS))
     assert logits.shape == (2, 4, 11) and weights is None
     assert model.generate(source)[1] is None
 
 
 def test_training_is_seeded_and_learns():
-    model, losses, seconds = train_reverse(True, length=5, steps=60)
-    _, again, _ = train_reverse(True, length=5, steps=60)
+    model, losses, seconds = train_reverse(reference_decoder_inputs, reference_attend, length=5, steps=60)
+    _, again, _ = train_reverse(reference_decoder_inputs, reference_attend, length=5, steps=60)
     assert losses == again
     assert losses[-1] < 0.7 * losses[0]
     token_acc, seq_acc = sequence_accuracy(model, 5, n=200)
