@@ -3,7 +3,8 @@
 Корпус состоит из двух частей (они идут в файле одна за другой, документы разделены пустой строкой):
 
 1. **Текст курса** — markdown-ячейки учебных ноутбуков ``solutions/<глава>/*.ipynb`` для глав из ``CHAPTERS``
-   (список зафиксирован, чтобы пересборка давала тот же файл, когда появятся новые главы). Чистка лёгкая:
+   в том виде, в каком они были в коммите ``PROSE_COMMIT`` (читаем их из истории git): так правка текста
+   ноутбуков не меняет корпус, а с ним токенизатор и обученную на нём модель. Чистка лёгкая:
    убираем формулы LaTeX (``$…$`` и ``$$…$$``), код (блоки ````` ``` ````` и ``код`` в строке), таблицы,
    HTML, картинки, разметку заголовков, списков и выделения; ссылки оставляем текстом. Предложение, в котором
    была формула или код, выбрасываем целиком, как и строки, где осталось меньше трёх русских слов.
@@ -26,11 +27,13 @@ import hashlib
 import json
 import random
 import re
+import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "data" / "corpus_ru.txt"
 CHAPTERS = ("00_history", "01_math", "02_attention", "03_transformers")
+PROSE_COMMIT = "515ccd387495a99369bb7ff7dc9aed8fe1f39b52"  # текст ноутбуков, из которого собран корпус
 SEED = 2024
 GENERATED_BYTES = 800_000
 
@@ -75,12 +78,27 @@ def clean_markdown(text: str) -> str:
     return "\n".join(lines)
 
 
+def git(*args: str) -> str:
+    """Вывод команды git в корне репозитория; понятная ошибка, если нужного коммита нет (мелкий клон)."""
+    result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, encoding="utf-8")
+    if result.returncode != 0:
+        raise RuntimeError(f"git {' '.join(args)}: {result.stderr.strip()}. Корпус собирается из ноутбуков коммита "
+                           f"{PROSE_COMMIT}: нужен клон с историей (git fetch --unshallow).")
+    return result.stdout
+
+
+def committed_notebooks(chapter: str) -> list[dict]:
+    """Ноутбуки главы в том виде, в каком они были в коммите ``PROSE_COMMIT``."""
+    names = sorted(n for n in git("ls-tree", "--name-only", f"{PROSE_COMMIT}:solutions/{chapter}").split()
+                   if n.endswith(".ipynb"))
+    return [json.loads(git("show", f"{PROSE_COMMIT}:solutions/{chapter}/{name}")) for name in names]
+
+
 def course_prose() -> list[str]:
     """Документы части 1: по одному на ноутбук, абзацы — ячейки."""
     documents = []
     for chapter in CHAPTERS:
-        for path in sorted((ROOT / "solutions" / chapter).glob("*.ipynb")):
-            nb = json.loads(path.read_text(encoding="utf-8"))
+        for nb in committed_notebooks(chapter):
             cells = []
             for cell in nb["cells"]:
                 if cell["cell_type"] != "markdown" or cell.get("metadata", {}).get("nbgrader", {}).get("solution"):

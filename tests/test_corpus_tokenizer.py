@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -141,8 +142,11 @@ def test_corpus_parts_split_the_prose_from_the_grammar():
     import sys
 
     sys.path.insert(0, str(ROOT / "scripts"))
-    from make_corpus import course_prose, generated_text
+    from make_corpus import PROSE_COMMIT, course_prose, generated_text
 
     prose, grammar = corpus_parts()
+    has_commit = subprocess.run(["git", "cat-file", "-e", f"{PROSE_COMMIT}^{{commit}}"], cwd=ROOT).returncode == 0
+    if not has_commit:
+        pytest.skip(f"the corpus prose comes from commit {PROSE_COMMIT}, absent from this shallow clone")
     assert prose == "\n\n".join(course_prose())
     assert grammar == "\n\n".join(generated_text()) + "\n"
