@@ -7,8 +7,11 @@
 
 Each notebook is executed twice in all (as solved and as released); the exercises' cells are then rerun from
 namespace snapshots taken just before each exercise, so no notebook is executed once per exercise or mistake.
+The `notebook` fixture is module-scoped and parametrized, so pytest runs one notebook's tests together and frees
+its executions before the next; with pytest-xdist, one notebook stays on one worker (`xdist_group`).
 """
 import os
+from functools import cached_property
 
 import pytest
 
@@ -20,57 +23,68 @@ from notebooks import SOLUTIONS, exercise_ids, load, notebooks
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 NOTEBOOKS = notebooks(SOLUTIONS)
-EXERCISES = [(path, grade_id) for path in NOTEBOOKS for grade_id in exercise_ids(load(path))]
-MISTAKES = [(path, grade_id, name, code, fragment)
-            for path, grade_id in EXERCISES
-            for name, (code, fragment) in graders.chapter(path.parent.name).MISTAKES.get(grade_id, {}).items()]
-_runs: dict = {}
 
 
-def run_of(path, *, stubs=False):
-    """The (cached) execution of a solution notebook, or of its released version when ``stubs``."""
-    key = (path, stubs)
-    if key not in _runs:
-        cells = code_cells(path, stubs=stubs)
-        _runs[key] = (cells, execute(cells))
-    return _runs[key]
+class Notebook:
+    """A solution notebook and its two executions, each made on first use."""
+
+    def __init__(self, path):
+        self.path = path
+        self.cells = code_cells(path)
+
+    @cached_property
+    def solved(self):
+        return execute(self.cells)
+
+    @cached_property
+    def released(self):
+        """The run with every solution cell holding its released stub."""
+        return execute(code_cells(self.path, stubs=True))
 
 
-def name(path):
+def label(path) -> str:
     return f"{path.parent.name}/{path.stem}"
 
 
-def run_tests(test_cells, namespace) -> list[str]:
-    """Runs an exercise's test cells; returns the messages of those that failed with a CheckError."""
-    messages = []
-    for cell in test_cells:
-        try:
-            run_cell(cell.code, namespace)
-        except CheckError as error:
-            messages.append(str(error))
-    return messages
+def pytest_generate_tests(metafunc):
+    """Parametrizes `notebook` (and, per test, its exercises or mistakes) so that each case knows its notebook."""
+    if "notebook" not in metafunc.fixturenames:
+        return
+    cases = []
+    for path in NOTEBOOKS:
+        group = pytest.mark.xdist_group(label(path))
+        if "mistake" in metafunc.fixturenames:
+            registry = graders.chapter(path.parent.name).MISTAKES
+            cases += [pytest.param(path, grade_id, name, marks=group, id=f"{grade_id}-{name.replace(' ', '_')}")
+                      for grade_id in exercise_ids(load(path)) for name in registry.get(grade_id, {})]
+        elif "grade_id" in metafunc.fixturenames:
+            cases += [pytest.param(path, grade_id, marks=group, id=grade_id) for grade_id in exercise_ids(load(path))]
+        else:
+            cases.append(pytest.param(path, marks=group, id=label(path)))
+    names = [n for n in ("notebook", "grade_id", "mistake") if n in metafunc.fixturenames]
+    metafunc.parametrize(names, cases, indirect=["notebook"], scope="module")
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=name)
-def test_solution_notebook_runs_without_errors(path):
-    cells, run = run_of(path)
+@pytest.fixture(scope="module")
+def notebook(request):
+    return Notebook(request.param)
+
+
+def test_solution_notebook_runs_without_errors(notebook):
+    run = notebook.solved
     errors = {index: f"{type(e).__name__}: {e}" for index, e in run.errors.items()}
     assert not errors, f"cells that failed: {errors}"
     assert not run.stderr, f"test cells wrote to stderr (nbgrader would give them 0): {run.stderr}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=name)
-def test_untouched_notebook_fails_every_test_cell(path):
-    cells, run = run_of(path, stubs=True)
-    passing = [c.grade_id for c in cells if c.graded and c.index not in run.errors]
+def test_untouched_notebook_fails_every_test_cell(notebook):
+    passing = [c.grade_id for c in notebook.cells if c.graded and c.index not in notebook.released.errors]
     assert not passing, f"test cells that pass with every exercise left as released: {passing}"
 
 
-@pytest.mark.parametrize("path, grade_id", EXERCISES, ids=[g for _, g in EXERCISES])
-def test_exercise_solved_alone_gets_full_marks(path, grade_id):
-    cells, run = run_of(path, stubs=True)
-    solution, tests = exercise_cells(code_cells(path), grade_id)
-    namespace = clone(run.snapshots[grade_id])
+def test_exercise_solved_alone_gets_full_marks(notebook, grade_id):
+    solution, tests = exercise_cells(notebook.cells, grade_id)
+    namespace = clone(notebook.released.snapshots[grade_id])
     run_cell(solution.code, namespace)
     for cell in tests:
         try:
@@ -79,13 +93,16 @@ def test_exercise_solved_alone_gets_full_marks(path, grade_id):
             pytest.fail(f"{cell.grade_id} fails when only {grade_id} is solved: {type(error).__name__}: {error}")
 
 
-@pytest.mark.parametrize("path, grade_id, mistake, code, fragment", MISTAKES,
-                         ids=[f"{m[1]}-{m[2].replace(' ', '_')}" for m in MISTAKES])
-def test_typical_mistake_is_caught_and_named(path, grade_id, mistake, code, fragment):
-    cells, run = run_of(path)
-    _, tests = exercise_cells(cells, grade_id)
-    namespace = clone(run.snapshots[grade_id])
+def test_typical_mistake_is_caught_and_named(notebook, grade_id, mistake):
+    code, fragment = graders.chapter(notebook.path.parent.name).MISTAKES[grade_id][mistake]
+    _, tests = exercise_cells(notebook.cells, grade_id)
+    namespace = clone(notebook.solved.snapshots[grade_id])
     run_cell(code, namespace)
-    messages = run_tests(tests, namespace)
+    messages = []
+    for cell in tests:
+        try:
+            run_cell(cell.code, namespace)
+        except CheckError as error:
+            messages.append(str(error))
     assert messages, f"the mistake «{mistake}» passes every test of {grade_id}"
     assert any(fragment in m for m in messages), f"no message names «{fragment}»: {messages}"
