@@ -19,7 +19,6 @@ from conftest import nbgrader
 from notebooks import ASSIGNMENTS, SOLUTIONS, exercise_ids, load, nbgrader as meta, source
 
 CHAPTER_SPECS = {a: graders.chapter(a) for a in ASSIGNMENTS}
-pytestmark = pytest.mark.xdist_group("nbgrader")  # one worker grades the scratch course (and test_release's)
 LOOP_TIMEOUT = 8  # seconds per cell for the `loop` student
 
 

@@ -8,7 +8,7 @@
 Each notebook is executed twice in all (as solved and as released); the exercises' cells are then rerun from
 namespace snapshots taken just before each exercise, so no notebook is executed once per exercise or mistake.
 The `notebook` fixture is module-scoped and parametrized, so pytest runs one notebook's tests together and frees
-its executions before the next; with pytest-xdist, one notebook stays on one worker (`xdist_group`).
+its executions before the next.
 """
 import os
 from functools import cached_property
@@ -52,15 +52,14 @@ def pytest_generate_tests(metafunc):
         return
     cases = []
     for path in NOTEBOOKS:
-        group = pytest.mark.xdist_group(label(path))
         if "mistake" in metafunc.fixturenames:
             registry = graders.chapter(path.parent.name).MISTAKES
-            cases += [pytest.param(path, grade_id, name, marks=group, id=f"{grade_id}-{name.replace(' ', '_')}")
+            cases += [pytest.param(path, grade_id, name, id=f"{grade_id}-{name.replace(' ', '_')}")
                       for grade_id in exercise_ids(load(path)) for name in registry.get(grade_id, {})]
         elif "grade_id" in metafunc.fixturenames:
-            cases += [pytest.param(path, grade_id, marks=group, id=grade_id) for grade_id in exercise_ids(load(path))]
+            cases += [pytest.param(path, grade_id, id=grade_id) for grade_id in exercise_ids(load(path))]
         else:
-            cases.append(pytest.param(path, marks=group, id=label(path)))
+            cases.append(pytest.param(path, id=label(path)))
     names = [n for n in ("notebook", "grade_id", "mistake") if n in metafunc.fixturenames]
     metafunc.parametrize(names, cases, indirect=["notebook"], scope="module")
 

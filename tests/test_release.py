@@ -5,7 +5,6 @@ import pytest
 from notebooks import ASSIGNMENTS, CHAPTERS, SOLUTIONS, load, nbgrader, notebooks, source
 
 STUDENT_NOTEBOOKS = notebooks(CHAPTERS)
-pytestmark = pytest.mark.xdist_group("nbgrader")  # shares the scratch course with test_autograde.py
 
 
 def test_chapters_equal_a_fresh_release(course):
