@@ -74,8 +74,9 @@ CHECK_CASES = [(path, grade_id) for path in NOTEBOOKS for grade_id in exercise_i
 
 
 @pytest.mark.parametrize("path, grade_id", CHECK_CASES, ids=[g for _, g in CHECK_CASES])
-def test_check_accepts_the_reference_and_rejects_a_missing_answer(path, grade_id):
+def test_check_accepts_the_reference_and_rejects_a_missing_answer(path, grade_id, capsys):
     module = grader_of(path)
     module.CHECKS[grade_id](module.REFERENCES[grade_id])
+    assert capsys.readouterr().err == "", "a check writes to stderr: nbgrader would give the cell 0"
     with pytest.raises(CheckError):
         module.CHECKS[grade_id](None)

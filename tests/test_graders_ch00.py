@@ -40,12 +40,6 @@ def test_registries_cover_the_same_exercises():
 
 
 @pytest.mark.parametrize("module, grade_id", EXERCISES, ids=[g for _, g in EXERCISES])
-def test_reference_passes(module, grade_id, capsys):
-    module.CHECKS[grade_id](module.REFERENCES[grade_id])
-    assert capsys.readouterr().err == ""
-
-
-@pytest.mark.parametrize("module, grade_id", EXERCISES, ids=[g for _, g in EXERCISES])
 def test_unfinished_answer_fails(module, grade_id):
     reference = module.REFERENCES[grade_id]
     if callable(reference):

@@ -48,16 +48,8 @@ def answer_of(code: str):
     return namespace[ast.parse(code).body[-1].name]
 
 
-def test_registries_cover_the_same_exercises():
-    assert set(REFERENCES) == set(CHECKS) == set(MISTAKES) == set(STUBS)
-    assert all(len(mistakes) >= 2 for mistakes in MISTAKES.values())
-    assert set(E2E_MISTAKES) <= set(MISTAKES)
-
-
-@pytest.mark.parametrize("grade_id", sorted(STUBS))
-def test_reference_passes(grade_id, capsys):
-    CHECKS[grade_id](REFERENCES[grade_id])
-    assert capsys.readouterr().err == ""
+def test_every_exercise_has_a_stub():
+    assert set(STUBS) == set(REFERENCES)
 
 
 @pytest.mark.parametrize("grade_id", sorted(STUBS))
