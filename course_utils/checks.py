@@ -7,9 +7,9 @@
 """
 from __future__ import annotations
 
+import copy
 import inspect
 import math
-import numbers
 import sys
 import traceback
 from contextlib import contextmanager
@@ -40,15 +40,18 @@ def passed(message: str = "Всё верно!") -> None:
 def call(function, *args, name: str | None = None, hint: str = "", helpers: tuple[str, ...] = ()):
     """Вызывает функцию (класс, модуль) студента; её исключение превращает в понятное сообщение.
 
+    Функция получает копии тензоров, массивов и списков: если она изменит вход на месте, проверка скажет об
+    этом, а данные проверки останутся целыми.
+
     ``helpers`` — имена других функций студента, которые ``function`` вызывает внутри (упражнения выше).
     При автопроверке (когда установлен пакет ``graders``) на время вызова их заменяют эталонными: так каждое
     упражнение оценивается само по себе, и ошибка в одном не снимает баллы за другое.
     """
     name = name or f"{_name_of(function)}(...)"
-    namespace = _namespace_of(function)
+    copies = [_private_copy(arg) for arg in args]
     try:
-        with _substituted(namespace, _references(helpers)):
-            return function(*args)
+        with _substituted(_namespace_of(function), _references(helpers)):
+            result = function(*copies)
     except NotImplementedError as error:
         unfinished = _unfinished_helper(function, error)
         if unfinished:
@@ -60,6 +63,55 @@ def call(function, *args, name: str | None = None, hint: str = "", helpers: tupl
         first_line = str(error).strip().splitlines()[0].rstrip(".") if str(error).strip() else ""
         hint = hint or "Выше видно, в какой строке вашего кода это случилось; сверьте формы тензоров."
         raise CheckError(f"{name} упала с ошибкой {type(error).__name__}: {first_line}. {hint}") from error
+    for argument, original, given in zip(_parameter_names(function, len(args)), args, copies):
+        if given is not original and not _same_data(original, given):
+            kind = {torch.Tensor: "тензор", np.ndarray: "массив", list: "список", dict: "словарь"}.get(
+                type(original), "аргумент")
+            fail(f"{name}: функция изменила входной {kind} {argument} на месте.",
+                 "Создайте новый объект (x = x + ..., x.clone(), list(x)) вместо изменения на месте "
+                 "(x += ..., x[...] = ..., append). Если вы сдвигаете вход и потом возвращаете, верните "
+                 "сохранённое значение: x + h − h не всегда в точности x.")
+    return result
+
+
+def _parameter_names(function, count: int) -> list[str]:
+    """Имена первых ``count`` параметров функции (метода forward модуля, __init__ класса) — для сообщений."""
+    try:
+        target = function
+        if not (inspect.isfunction(function) or inspect.ismethod(function)):
+            cls = function if isinstance(function, type) else type(function)
+            target = cls.__init__ if isinstance(function, type) else getattr(cls, "forward", cls.__call__)
+        names = [n for n in inspect.signature(target).parameters if n != "self"]
+    except (TypeError, ValueError):
+        names = []
+    return [names[i] if i < len(names) else f"№{i + 1}" for i in range(count)]
+
+
+def _private_copy(value):
+    """Копия входа для функции студента; модули, функции и тензоры с градиентом передаются как есть."""
+    if isinstance(value, torch.Tensor):
+        return value if value.requires_grad else value.clone()
+    if isinstance(value, (np.ndarray, list, dict)):
+        try:
+            return copy.deepcopy(value)
+        except Exception:  # noqa: BLE001 — то, что не копируется, отдаём как есть
+            return value
+    return value
+
+
+def _same_data(a, b) -> bool:
+    """Совпадают ли данные входа и его копии (NaN равен NaN)."""
+    if isinstance(a, torch.Tensor):
+        return (isinstance(b, torch.Tensor) and a.shape == b.shape and a.dtype == b.dtype
+                and bool(((a == b) | ((a != a) & (b != b))).all()))
+    if isinstance(a, np.ndarray):
+        return (isinstance(b, np.ndarray) and a.shape == b.shape
+                and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(_same_data(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return type(b) is dict and a.keys() == b.keys() and all(_same_data(a[k], b[k]) for k in a)
+    return a is b or bool(a == b)
 
 
 def _name_of(function) -> str:
@@ -134,8 +186,15 @@ def describe(value) -> str:
     return f"{type(value).__name__}: {value!r}"[:120]
 
 
+def _is_integer(value) -> bool:
+    """Целое число python или numpy — ровно этих типов: подкласс int со своим ``__eq__`` не пройдёт."""
+    return type(value) is int or (isinstance(value, np.integer) and type(value).__module__ == "numpy")
+
+
 def _is_number(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    """Вещественное число python или numpy (целые тоже), но не bool и не подкласс числа."""
+    return _is_integer(value) or type(value) is float or (isinstance(value, np.floating)
+                                                          and type(value).__module__ == "numpy")
 
 
 def check_type(value, expected_type: type, name: str = "результат", hint: str = "") -> None:
@@ -146,7 +205,7 @@ def check_type(value, expected_type: type, name: str = "результат", hin
     """
     if expected_type is float and _is_number(value):
         return
-    if expected_type is int and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+    if expected_type is int and _is_integer(value):
         return
     if type(value) is expected_type:
         return
@@ -237,28 +296,36 @@ def _check_array_close(value, expected, name, atol, rtol, hint, mistakes, compar
 
 def _scalar_type(expected) -> type:
     """int и float из numpy считаем обычными int и float; остальные типы — как есть."""
-    if isinstance(expected, (int, np.integer)) and not isinstance(expected, (bool, np.bool_)):
+    if _is_integer(expected):
         return int
     return float if _is_number(expected) else type(expected)
 
 
 def _same(value, expected) -> bool:
-    """Строгое равенство: тот же тип (числа python/numpy считаются одним типом) и те же элементы."""
+    """Строгое равенство: тот же тип (числа python/numpy считаются одним типом) и те же элементы.
+
+    Числа сравниваются после приведения к int/float, элементы списков и значения словарей — так же строго,
+    поэтому объект с «хитрым» ``__eq__`` не совпадёт ни с чем.
+    """
     if isinstance(expected, (list, tuple)):
         return (type(value) is type(expected) and len(value) == len(expected)
                 and all(_same(v, e) for v, e in zip(value, expected)))
+    if isinstance(expected, dict):
+        return (type(value) is dict and len(value) == len(expected)
+                and all(_same(key, key) and key in expected for key in value)
+                and all(key in value and _same(value[key], item) for key, item in expected.items()))
     scalar_type = _scalar_type(expected)
     if scalar_type in (int, float):
         try:
             check_type(value, scalar_type)
         except CheckError:
             return False
-        return bool(expected == value)
+        return scalar_type(value) == scalar_type(expected)
     return type(value) is type(expected) and bool(expected == value)
 
 
 def check_equal(value, expected, name: str = "результат", hint: str = "", mistakes: dict | None = None) -> None:
-    """Точное совпадение для чисел, строк, списков и кортежей (тип сравнивается строго)."""
+    """Точное совпадение для чисел, строк, списков, кортежей и словарей (тип сравнивается строго)."""
     check_type(value, _scalar_type(expected), name)
     if _same(value, expected):
         return

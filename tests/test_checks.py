@@ -245,3 +245,51 @@ def test_a_stub_inside_a_library_call_is_not_blamed_on_a_helper():
         return torch.zeros(2).to_sparse().numpy() if x else x  # raises inside torch, not NotImplementedError
 
     assert "упала с ошибкой" in message(checks.call, student, 1)
+
+
+class LyingInt(int):
+    """An int that claims to equal anything: it must not pass as a number."""
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = int.__hash__
+
+
+def test_an_int_subclass_with_a_lying_eq_is_not_a_number():
+    assert "ожидался тип int" in message(checks.check_equal, LyingInt(0), 28_032, "число параметров")
+    assert "ожидался тип float" in message(checks.check_close, LyingInt(0), 2.5)
+    assert message(checks.check_equal, {(1, 2): LyingInt(0)}, {(1, 2): 3}, "пары")
+    assert message(checks.check_equal, [LyingInt(0)], [3], "список")
+    checks.check_equal({(1, 2): np.int64(3)}, {(1, 2): 3}, "пары")  # numpy integers are fine
+
+
+def test_dict_comparison_is_strict_about_keys_and_values():
+    checks.check_equal({"a": 1, "b": [2, 3]}, {"b": [2, 3], "a": 1})
+    assert message(checks.check_equal, {"a": 1}, {"a": 1, "b": 2})
+    assert message(checks.check_equal, {"a": 1.5}, {"a": 1})
+
+
+def test_call_gives_the_student_copies_and_names_an_in_place_change():
+    x = torch.ones(3)
+    original = x.clone()
+
+    def zero_the_input(t):
+        t.zero_()
+        return t
+
+    text = message(checks.call, zero_the_input, x)
+    assert "изменила входной тензор t на месте" in text
+    assert torch.equal(x, original)  # the check's own data is intact, so expected values stay right
+    ids = [1, 2, 3]
+    assert "на месте" in message(checks.call, lambda values: values.append(4), ids)
+    assert ids == [1, 2, 3]
+    assert checks.call(lambda t: t * 2, x).tolist() == [2.0, 2.0, 2.0]  # a pure function passes
+    nan_input = np.array([np.nan, 1.0])
+    checks.call(lambda a: a.sum(), nan_input)  # NaN equals NaN when looking for changes
+
+
+def test_call_passes_tensors_that_require_grad_as_they_are():
+    w = torch.ones(2, requires_grad=True)
+    checks.call(lambda t: (t * 3).sum().backward(), w)
+    assert w.grad.tolist() == [3.0, 3.0]

@@ -97,7 +97,7 @@ def test_quiz_answers_are_not_in_the_notebook_and_tricks_do_not_pass():
                        if not c.get("metadata", {}).get("nbgrader", {}).get("solution"))
     assert "1957, 2017, 175" not in released and "check_answer" not in released
     right = timeline_quiz.REFERENCES["00_history_quiz_dates"]
-    with pytest.raises(CheckError, match="обычное значение"):
+    with pytest.raises(CheckError, match="ожидался тип int"):
         timeline_quiz.check_quiz_dates((AlwaysEqual(1), *right[1:]))
     with pytest.raises(CheckError, match="неверный ответ: why_xor = 'a'; lstm_idea = 'c'"):
         timeline_quiz.check_quiz_ideas(("a", "c", "a", "c"))

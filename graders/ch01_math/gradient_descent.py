@@ -240,7 +240,7 @@ MISTAKES = {
                                             "        f_minus = f(w)\n"
                                             "        w[i] += h\n"
                                             "        grad[i] = (f_plus - f_minus) / (2 * h)\n"
-                                            "    return grad", "в последних знаках"),
+                                            "    return grad", "x + h − h не всегда в точности x"),
         "forward difference": ("def numerical_gradient(f, w, h=1e-5):\n"
                                "    grad = torch.zeros_like(w)\n"
                                "    for i in range(w.shape[0]):\n"
