@@ -53,6 +53,9 @@ def call(function, *args, name: str | None = None, hint: str = "", helpers: tupl
         with _substituted(_namespace_of(function), _references(helpers)):
             result = function(*copies)
     except NotImplementedError as error:
+        if str(error):  # не заготовка `raise NotImplementedError()`, а ошибка библиотеки (например, нет forward)
+            raise CheckError(f"{name} упала с ошибкой NotImplementedError: {str(error).splitlines()[0]}. "
+                             "Проверьте имена методов: у модуля PyTorch должен быть метод forward.") from error
         unfinished = _unfinished_helper(function, error)
         if unfinished:
             raise CheckError(f"{name}: внутри вызвана ваша функция {unfinished}, а она ещё не написана. "
@@ -87,15 +90,21 @@ def _parameter_names(function, count: int) -> list[str]:
     return [names[i] if i < len(names) else f"№{i + 1}" for i in range(count)]
 
 
-def _private_copy(value):
-    """Копия входа для функции студента; модули, функции и тензоры с градиентом передаются как есть."""
+def _is_plain_data(value) -> bool:
+    """Числа, строки, тензоры без градиента, массивы и списки/кортежи/словари из них."""
     if isinstance(value, torch.Tensor):
-        return value if value.requires_grad else value.clone()
-    if isinstance(value, (np.ndarray, list, dict)):
-        try:
-            return copy.deepcopy(value)
-        except Exception:  # noqa: BLE001 — то, что не копируется, отдаём как есть
-            return value
+        return not value.requires_grad
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain_data(item) for item in value)
+    if isinstance(value, dict):
+        return all(_is_plain_data(k) and _is_plain_data(v) for k, v in value.items())
+    return value is None or isinstance(value, (np.ndarray, str, bytes, bool, int, float, np.generic))
+
+
+def _private_copy(value):
+    """Копия входа-данных для функции студента; модули, функции и тензоры с градиентом передаются как есть."""
+    if isinstance(value, (torch.Tensor, np.ndarray, list, dict)) and _is_plain_data(value):
+        return copy.deepcopy(value)
     return value
 
 

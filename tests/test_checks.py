@@ -293,3 +293,18 @@ def test_call_passes_tensors_that_require_grad_as_they_are():
     w = torch.ones(2, requires_grad=True)
     checks.call(lambda t: (t * 3).sum().backward(), w)
     assert w.grad.tolist() == [3.0, 3.0]
+
+
+def test_a_library_not_implemented_error_is_not_called_an_unfinished_stub():
+    class Misspelled(torch.nn.Module):
+        def froward(self, x):
+            return x
+
+    text = message(checks.call, Misspelled(), torch.ones(1))
+    assert "ещё не написана" not in text and "forward" in text
+
+
+def test_call_passes_lists_of_modules_as_they_are():
+    experts = [torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)]
+    assert checks.call(lambda x, modules: len(modules), torch.ones(2), experts) == 2
+    assert checks.call(lambda modules: modules, experts) is experts
