@@ -3,7 +3,7 @@
 
 Ответы главы 3 (блок, GPT, генерация) тесты сверяют не с эталоном курса, а с независимой реализацией —
 ``GPT2LMHeadModel`` из библиотеки ``transformers``. Имена её слоёв совпадают с именами в курсе, поэтому веса
-копируются одной функцией ``course_utils.gpt.load_hf_weights``.
+копируются одной функцией ``course_utils.gpt_parts.load_hf_weights``.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from . import checks
-from .gpt import GPTConfig
+from .gpt_parts import GPTConfig
 
 
 def hf_gpt2(config: GPTConfig, seed: int = 0):

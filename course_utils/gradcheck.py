@@ -1,48 +1,18 @@
-"""Проверка градиентов: конечные разности и таблица сравнения «мой градиент против эталона».
+"""Сравнение градиентов: таблица «мой градиент против эталона» (глава 1).
 
 Градиент, выписанный вручную, легко испортить: забыть множитель цепного правила или транспонирование.
-Надёжная проверка — посчитать тот же градиент «в лоб», чуть-чуть сдвигая каждый параметр:
-
-    dL/dw ≈ (L(w + eps) - L(w - eps)) / (2 * eps)       (центральная разность)
-
-Это медленно (два вычисления функции потерь на каждый параметр), зато не зависит от ваших формул.
-``compare`` печатает строку таблицы по образцу функции ``cmp`` из makemore А. Карпатого:
+Его сверяют с autograd или с конечными разностями (``torch.autograd.gradcheck``), а ``compare`` печатает строку
+таблицы по образцу функции ``cmp`` из makemore А. Карпатого:
 
     параметр | exact | approx | max abs diff | max rel diff
+
+Так сразу видно, в каком параметре (а значит, в каком звене цепочки) ошибка.
 """
 from __future__ import annotations
-
-from typing import Callable
 
 import torch
 
 HEADER = f"{'параметр':<10} | {'exact':<5} | {'approx':<6} | {'max abs diff':>12} | {'max rel diff':>12}"
-
-
-def numerical_grads(loss_fn: Callable[[dict], torch.Tensor | float], params: dict[str, torch.Tensor],
-                    eps: float = 1e-6) -> dict[str, torch.Tensor]:
-    """Градиенты ``loss_fn`` по каждому параметру, посчитанные центральными разностями.
-
-    ``params`` — словарь «имя → тензор»; ``loss_fn(params)`` возвращает одно число (или тензор из
-    одного элемента). Считаем в float64 на копиях: тензоры из ``params`` не меняются. Ответ — словарь
-    с теми же именами, формами и dtype, что у ``params``.
-    """
-    work = {name: value.detach().to(torch.float64).clone() for name, value in params.items()}
-    grads = {}
-    with torch.no_grad():
-        for name, value in work.items():
-            flat = value.view(-1)  # тот же кусок памяти: меняя flat[i], меняем work[name]
-            grad = torch.zeros_like(flat)
-            for i in range(flat.numel()):
-                original = flat[i].item()
-                flat[i] = original + eps
-                loss_plus = float(loss_fn(work))
-                flat[i] = original - eps
-                loss_minus = float(loss_fn(work))
-                flat[i] = original
-                grad[i] = (loss_plus - loss_minus) / (2 * eps)
-            grads[name] = grad.view(params[name].shape).to(params[name].dtype)
-    return grads
 
 
 def max_abs_diff(mine: torch.Tensor, reference: torch.Tensor) -> float:

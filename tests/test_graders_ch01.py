@@ -56,6 +56,20 @@ def test_unfinished_gd_step_does_not_cost_gradient_descent():
         namespace["gd_step"](torch.zeros(1), torch.zeros(1), 0.1)  # the student's own version is back
 
 
+def test_unfinished_central_difference_does_not_cost_numerical_gradient():
+    """numerical_gradient may call the student's central_difference: graded with the reference substituted."""
+    namespace = {"torch": torch}
+    exec("def central_difference(f, x, h=1e-5):\n    raise NotImplementedError()\n"
+         "def numerical_gradient(f, w, h=1e-5):\n"
+         "    grad = torch.zeros_like(w)\n"
+         "    for i in range(w.shape[0]):\n"
+         "        e_i = torch.zeros_like(w)\n"
+         "        e_i[i] = 1.0\n"
+         "        grad[i] = central_difference(lambda s: f(w + s * e_i), torch.zeros((), dtype=w.dtype), h)\n"
+         "    return grad\n", namespace)
+    gradient_descent.check_numerical_gradient(namespace["numerical_gradient"])
+
+
 def test_ready_made_functions_are_caught():
     with pytest.raises(CheckError, match=r"готовое умножение \(matmul\)"):
         linear_algebra.check_matmul_loops(lambda A, B: A @ B)

@@ -1,6 +1,8 @@
 """Notebook lint: nbgrader metadata, naming, anatomy, clean outputs, and the site's table of contents."""
 import ast
+import importlib
 import re
+from types import FunctionType, ModuleType
 
 import nbformat
 import pytest
@@ -155,10 +157,9 @@ def test_test_cells_use_no_names_of_other_exercises(path):
         assert not borrowed, f"{nbgrader(cell)['grade_id']} uses names of other exercises: {sorted(borrowed)}"
 
 
-def _imported_objects(code: str) -> list:
-    """Objects that `from course_utils… import …` / `import course_utils…` lines of a cell make reachable."""
-    import importlib
-
+def _imported_objects(code: str) -> list[tuple[str, object]]:
+    """(module, object) for each object that `from course_utils… import …` / `import course_utils…` lines of a cell
+    make reachable, with the module it comes from; an imported module brings along every name it holds."""
     reachable = []
     for node in ast.walk(ast.parse(code)):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("course_utils"):
@@ -167,25 +168,45 @@ def _imported_objects(code: str) -> list:
                 value = getattr(module, alias.name, None)
                 if value is None:
                     value = importlib.import_module(f"{node.module}.{alias.name}")
-                reachable.append(value)
+                reachable.append((node.module, value))
         elif isinstance(node, ast.Import):
-            reachable += [importlib.import_module(a.name) for a in node.names if a.name.startswith("course_utils.")]
-    expanded = []
-    for value in reachable:
-        expanded.append(value)
-        if type(value).__name__ == "module":
-            expanded += list(vars(value).values())
-    return expanded
+            reachable += [(a.name, importlib.import_module(a.name)) for a in node.names
+                          if a.name.startswith("course_utils.")]
+    for _, value in list(reachable):
+        if isinstance(value, ModuleType):
+            reachable += [(value.__name__, item) for item in vars(value).values()]
+    return reachable
+
+
+def _defining_modules(references) -> set[str]:
+    """Modules that define a reference answer: its own module and, for a class, the course_utils modules of its
+    base classes (the reference MiniGPT of graders is a subclass of course_utils.gpt.GPT)."""
+    modules = set()
+    for reference in references:
+        if isinstance(reference, type):
+            modules |= {c.__module__ for c in reference.__mro__ if c.__module__.startswith("course_utils")}
+        if isinstance(reference, (type, FunctionType)):
+            modules.add(reference.__module__)
+    return modules
 
 
 @pytest.mark.parametrize("path", notebooks(CHAPTERS), ids=ids(notebooks(CHAPTERS)))
 def test_chapter_notebooks_import_no_reference_answer_of_their_chapter(path):
+    """A chapter-N notebook reaches no answer of chapter N: it imports neither a reference answer nor anything from a
+    module that defines one (the module it imports from, the imported module itself, or the object's own module).
+    So chapter 03 takes its given parts from course_utils.gpt_parts, as course_utils.gpt holds its Block and GPT."""
     import graders
 
     references = [r for r in graders.chapter_registry(f"graders.ch{path.parent.name}", "REFERENCES").values()
                   if callable(r)]
+    answer_modules = _defining_modules(references)
     for cell in load(path)["cells"]:
-        if cell["cell_type"] == "code":
-            leaked = [r for r in references if any(r is obj for obj in _imported_objects(source(cell)))]
-            assert not leaked, f"{path.name} imports reference answers of its own chapter: " \
-                               f"{[getattr(r, '__name__', r) for r in leaked]}"
+        if cell["cell_type"] != "code":
+            continue
+        for module, value in _imported_objects(source(cell)):
+            assert not any(value is r for r in references), \
+                f"{path.name} imports the reference answer {value.__name__} of its own chapter (from {module})"
+            own = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
+            leaking = {module, own} & answer_modules
+            assert not leaking, f"{path.name} imports {getattr(value, '__name__', type(value).__name__)} from " \
+                                f"{module}, but {', '.join(sorted(leaking))} defines reference answers of its chapter"

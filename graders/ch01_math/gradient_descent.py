@@ -97,7 +97,7 @@ def check_numerical_gradient(numerical_gradient):
         return 0.5 * w @ A @ w + b @ w + torch.sin(w).sum()
 
     w_input = w_before.clone()
-    answer = checks.call(numerical_gradient, wavy_bowl, w_input)
+    answer = checks.call(numerical_gradient, wavy_bowl, w_input, helpers=("central_difference",))
     checks.check_type(answer, torch.Tensor, "numerical_gradient(f, w)",
                       hint="Соберите ответ в тензор: создайте torch.zeros_like(w) и заполните его по элементам.")
     checks.check_shape(answer, (4,), "numerical_gradient(f, w) для w из 4 весов",
@@ -116,7 +116,8 @@ def check_numerical_gradient(numerical_gradient):
                                  "Сдвигайте по одной координате за раз: прибавив h ко всем весам сразу, вы получили "
                                  "одно число вместо вектора частных производных.": all_at_once.expand(4)})
     # Один вес, и f возвращает обычный float: f(w) = w³ -> 3w²
-    answer = checks.call(numerical_gradient, lambda w: float(w[0] ** 3), torch.tensor([-1.5], dtype=F64))
+    answer = checks.call(numerical_gradient, lambda w: float(w[0] ** 3), torch.tensor([-1.5], dtype=F64),
+                         helpers=("central_difference",))
     checks.check_type(answer, torch.Tensor, "numerical_gradient для одного веса")
     checks.check_shape(answer, (1,), "numerical_gradient для одного веса")
     checks.check_close(answer, torch.tensor([6.75], dtype=F64), name="градиент w³ в точке -1.5", atol=1e-8, rtol=0)
@@ -196,7 +197,7 @@ CHECKS = {
     "01_math_grad_descent": check_gradient_descent,
 }
 
-HELPERS = {"gd_step": reference_gd_step}
+HELPERS = {"central_difference": reference_central_difference, "gd_step": reference_gd_step}
 
 
 # --- типичные ошибки -------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from course_utils import checks
-from course_utils.gpt import Block, GPTConfig
+from course_utils.gpt import Block
+from course_utils.gpt_parts import GPTConfig
 
 
 def reference_positional_encoding(T, d_model):

@@ -3,7 +3,8 @@ import torch
 from torch import nn
 
 from course_utils import checks, compare
-from course_utils.gpt import GPT, GPTConfig, load_hf_weights
+from course_utils.gpt import GPT
+from course_utils.gpt_parts import GPTConfig, load_hf_weights
 
 
 class ReferenceMiniGPT(GPT):
