@@ -57,8 +57,13 @@ def measure(path: Path) -> dict:
 
 @contextmanager
 def busy_background(processes: int = 2):
-    """Keeps ``processes`` CPU-bound Python loops running for the duration of the block."""
-    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(processes)]
+    """Keeps ``processes`` CPU-bound Python loops running for the duration of the block.
+
+    Each loop gets a session of its own, like a separate program: Linux shares the CPU fairly between sessions, and
+    Jupyter starts every kernel in its own session, so loops sharing one session would hardly slow the kernel down.
+    """
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
+            for _ in range(processes)]
     try:
         yield
     finally:
