@@ -1,6 +1,8 @@
 """nbgrader configuration of the course: solutions/ is the source, chapters/ is the student release."""
 import os
 
+from grading import preprocessors
+
 c = get_config()  # noqa: F821  (provided by nbgrader)
 
 COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
@@ -18,7 +20,12 @@ c.ClearSolutions.code_stub = {"python": "# ВАШ КОД ЗДЕСЬ\nraise NotIm
 c.ClearSolutions.text_stub = "ВАШ ОТВЕТ ЗДЕСЬ"
 
 # Seconds per cell when autograding; nbgrader interrupts a cell that runs longer (e.g. an infinite loop).
+# After the first timeout in a notebook, the remaining cells get BudgetedExecute.after_timeout seconds each.
 c.Execute.timeout = 180
-# Library warnings (torch, transformers) go to stderr; without this filter nbgrader gives such a test cell 0.
+# nbgrader's steps, with three of the course's (grading/preprocessors.py): a notebook's time budget after a
+# timeout, stderr in a test cell is not a failure, feedback shows no hidden test code and no active HTML.
+c.Autograde.autograde_preprocessors = preprocessors.AUTOGRADE
+c.GenerateFeedback.preprocessors = preprocessors.FEEDBACK
+# Library warnings go to stderr; the student's Validate still counts stderr, so it filters warnings out.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"\w*Warning: "
