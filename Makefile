@@ -9,10 +9,11 @@ export PATH := $(abspath $(BIN)):$(PATH)
 LAB_ARGS   ?=
 PYTEST_ARGS ?=
 ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
-# make grade A=00_history
+# make grade A=00_history GRADE_ARGS="--jobs 4"; options: .venv/bin/python -m grading --help
 A          ?= 00_history
+GRADE_ARGS ?=
 
-.PHONY: setup lab test release book bench bench-tests grade clean
+.PHONY: setup lab test release book bench bench-tests bench-grading grade clean
 
 setup: $(VENV)/.installed
 
@@ -42,10 +43,11 @@ bench: setup
 bench-tests: setup
 	$(BIN)/python scripts/bench_tests.py $(PYTEST_ARGS)
 
+bench-grading: setup
+	$(BIN)/python scripts/bench_grading.py
+
 grade: setup
-	$(BIN)/nbgrader autograde $(A)
-	$(BIN)/nbgrader generate_feedback $(A)
-	$(BIN)/nbgrader export --to grades.csv
+	$(BIN)/python -m grading $(A) $(GRADE_ARGS)
 
 clean:
-	rm -rf _build autograded feedback .pytest_cache
+	rm -rf _build autograded feedback reports .grading .pytest_cache

@@ -279,7 +279,11 @@ def check_close(value, expected, *, name: str = "результат", atol: floa
 def _as_numpy(array) -> np.ndarray:
     if isinstance(array, torch.Tensor):
         return array.detach().cpu().numpy()
-    return np.asarray(array)
+    array = np.asarray(array)
+    if array.dtype == object:
+        fail(f"Ожидался числовой массив, получен массив с dtype=object ({describe(array)}).",
+             "Верните массив чисел, например через np.array(..., dtype=np.int64) или .astype(float).")
+    return array
 
 
 def _check_array_close(value, expected, name, atol, rtol, hint, mistakes, compare_dtype) -> None:

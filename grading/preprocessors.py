@@ -16,7 +16,7 @@ from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Execute, GetGrades, LimitOutput,
                                     NbGraderPreprocessor, SaveAutoGrades)
 from nbgrader.utils import is_grade, is_solution
-from traitlets import Integer, Unicode
+from traitlets import Bool, Integer, Unicode
 from traitlets.utils.importstring import import_item
 
 HIDDEN_TESTS = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", re.DOTALL)
@@ -29,10 +29,13 @@ def is_test(cell) -> bool:
 
 class BudgetedExecute(Execute):
     """Execute nbgrader со сроками по ситуации: после первого тайм-аута в ноутбуке остальные ячейки ждут не
-    дольше ``after_timeout`` секунд, после второго — секунду (ядро, скорее всего, зависло)."""
+    дольше ``after_timeout`` секунд, после второго — ``stuck_timeout`` (ядро, скорее всего, зависло)."""
 
     after_timeout = Integer(20, help="Секунд на ячейку после первого тайм-аута в ноутбуке.").tag(config=True)
+    stuck_timeout = Integer(5, help="Секунд на ячейку после второго тайм-аута в ноутбуке.").tag(config=True)
     kernel_manager = Unicode("", help="Класс менеджера ядра (import-путь), например песочницы.").tag(config=True)
+    # Ядро, зависшее после тайм-аута, не пришлёт «idle»; nbgrader тогда бросил бы весь ноутбук.
+    raise_on_iopub_timeout = Bool(False).tag(config=True)
     _timeouts = 0
 
     def __init__(self, **kwargs):
@@ -44,7 +47,7 @@ class BudgetedExecute(Execute):
         timeout = super()._get_timeout(cell)
         if not timeout or not self._timeouts:
             return timeout
-        return min(timeout, self.after_timeout) if self._timeouts == 1 else 1
+        return min(timeout, self.after_timeout if self._timeouts == 1 else self.stuck_timeout)
 
     async def _async_handle_timeout(self, timeout, cell=None):
         self._timeouts += 1

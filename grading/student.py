@@ -122,12 +122,17 @@ def _execute(settings: Settings, student: str, name: str, text: str, seconds: fl
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
         return None, f"превышено время на сдачу ({settings.submission_timeout} с), ноутбук не досчитан"
+    log_path = settings.course / ".grading" / "logs" / student / f"{name}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path.write_text(log, encoding="utf-8")
     executed = root / "autograded" / student / settings.assignment / f"{name}.ipynb"
     if process.returncode == 0 and executed.exists():
         return executed, ""
     if "DeadKernelError" in log or "Kernel died" in log:
         return None, "ядро завершилось во время выполнения (выход из процесса, нехватка памяти или времени процессора)"
-    return None, "nbgrader не смог выполнить ноутбук: " + (log.strip().splitlines() or ["нет вывода"])[-1][:300]
+    errors = [line for line in log.splitlines() if "Error" in line and "Please see" not in line]
+    return None, (f"nbgrader не смог выполнить ноутбук ({(errors or ['причина не найдена'])[-1].strip()[:200]}); "
+                  f"журнал: {log_path.relative_to(settings.course)}")
 
 
 def _run_notes(executed: Path) -> tuple[list[str], list[str]]:

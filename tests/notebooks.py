@@ -35,3 +35,18 @@ def cells_by_grade_id(nb: dict) -> dict[str, dict]:
 def exercise_ids(nb: dict) -> list[str]:
     """grade_id of each solution cell (= each exercise), in notebook order."""
     return [nbgrader(c)["grade_id"] for c in nb["cells"] if nbgrader(c).get("solution")]
+
+
+def solution_codes(assignment: str) -> dict[str, str]:
+    """grade_id → the instructor's code of each solution cell of a chapter."""
+    return {nbgrader(c)["grade_id"]: source(c) for p in sorted((SOLUTIONS / assignment).glob("*.ipynb"))
+            for c in load(p)["cells"] if nbgrader(c).get("solution")}
+
+
+def answered(released: dict, answers: dict[str, str]) -> dict:
+    """A released notebook with the given answers (grade_id → code) written into its solution cells."""
+    notebook = json.loads(json.dumps(released))
+    for cell in notebook["cells"]:
+        if nbgrader(cell).get("grade_id") in answers:
+            cell["source"] = answers[nbgrader(cell)["grade_id"]]
+    return notebook

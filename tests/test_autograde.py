@@ -16,20 +16,10 @@ from nbgrader.api import Gradebook
 
 import graders
 from conftest import nbgrader
-from notebooks import ASSIGNMENTS, SOLUTIONS, exercise_ids, load, nbgrader as meta, source
+from notebooks import ASSIGNMENTS, SOLUTIONS, exercise_ids, load, nbgrader as meta, solution_codes, source
 
 CHAPTER_SPECS = {a: graders.chapter(a) for a in ASSIGNMENTS}
 LOOP_TIMEOUT = 8  # seconds per cell for the `loop` student
-
-
-def solution_code(assignment: str) -> dict[str, str]:
-    """grade_id → the instructor's code of each solution cell."""
-    codes = {}
-    for path in sorted((SOLUTIONS / assignment).glob("*.ipynb")):
-        for cell in load(path)["cells"]:
-            if meta(cell).get("solution"):
-                codes[meta(cell)["grade_id"]] = source(cell)
-    return codes
 
 
 def submit(course, student: str, assignment: str, answers: dict[str, str], notebooks=None, edit_tests=None):
@@ -82,13 +72,13 @@ def exported_totals(course) -> dict[tuple[str, str], tuple[float, float]]:
 @pytest.fixture(scope="module")
 def graded(course):
     for assignment in ASSIGNMENTS:
-        right = solution_code(assignment)
+        right = solution_codes(assignment)
         submit(course, "solution", assignment, right)
         spec = CHAPTER_SPECS[assignment]
         wrong = {grade_id: next(iter(spec.MISTAKES[grade_id].values()))[0] for grade_id in spec.E2E_MISTAKES}
         submit(course, "mistakes", assignment, {**right, **wrong}, notebooks=mistaken_notebooks(assignment))
     history = "00_history"
-    right = solution_code(history)
+    right = solution_codes(history)
     submit(course, "untouched", history, {})
     submit(course, "warning", history, {**right, **CHAPTER_SPECS[history].WARNING_ANSWERS},
            notebooks=CHAPTER_SPECS[history].WARNING_NOTEBOOKS)
