@@ -28,10 +28,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"в {course} нет nbgrader_config.py: запустите из папки курса или укажите --course")
     if not (course / "chapters" / args.assignment).is_dir():
         parser.error(f"главы {args.assignment} нет в chapters/: сначала выпустите её (make release)")
-    sandboxed = not args.no_sandbox and sandbox.bwrap() is not None
+    why = "выключена ключом --no-sandbox" if args.no_sandbox else sandbox.problem()
+    sandboxed = why is None
     if not sandboxed:
-        print(f"\n{'!' * 80}\n{report.NO_SANDBOX}\nУстановите bubblewrap (Debian/Ubuntu: apt-get install "
-              f"bubblewrap).\n{'!' * 80}\n", file=sys.stderr)
+        print(f"\n{'!' * 80}\n{report.NO_SANDBOX}\nПричина: {why}.\n{'!' * 80}\n", file=sys.stderr)
     limits = sandbox.Limits(memory_mb=args.memory_mb, cpu_seconds=2 * args.submission_timeout)
     results, summary = grade_class(course, args.assignment, jobs=args.jobs, force=args.force, sandboxed=sandboxed,
                                    submission_timeout=args.submission_timeout, cell_timeout=args.cell_timeout,

@@ -5,7 +5,7 @@
 - ``StderrIsNotFailure``: вывод в stderr (print(..., file=sys.stderr), logging, предупреждения библиотек) в
   ячейке тестов становится обычным выводом: балл снимает только исключение;
 - ``FeedbackWithoutHiddenTests``: в отзыве студента нет кода скрытых тестов и кадров трассировки — только
-  итог каждой проверки и её сообщение; HTML студента обезвреживает ``SanitizeHTML`` из nbconvert.
+  итог каждой проверки и её сообщение; HTML студента обезвреживает ``SanitizeStudentHTML`` (SanitizeHTML из nbconvert).
 """
 from __future__ import annotations
 
@@ -77,6 +77,12 @@ class FeedbackWithoutHiddenTests(NbGraderPreprocessor):
         return cell, resources
 
 
+class SanitizeStudentHTML(SanitizeHTML):
+    """SanitizeHTML из nbconvert, включённый всегда (у препроцессоров nbconvert по умолчанию enabled=False)."""
+
+    enabled = Bool(True).tag(config=True)
+
+
 AUTOGRADE = [BudgetedExecute, StderrIsNotFailure, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
              AssignLatePenalties, CheckCellMetadata]
-FEEDBACK = [GetGrades, FeedbackWithoutHiddenTests, SanitizeHTML, CSSHTMLHeaderPreprocessor]
+FEEDBACK = [GetGrades, FeedbackWithoutHiddenTests, SanitizeStudentHTML, CSSHTMLHeaderPreprocessor]

@@ -84,8 +84,7 @@ def _transfer(course: Path, assignment: str, staging: Path, results: list[Result
         staged = {p.name for p in (staging / result.student / assignment).glob("*.ipynb")}
         graded = {p.name for p in (course / "autograded" / result.student / assignment).glob("*.ipynb")}
         if not staged <= graded:
-            result.failures.append("оценки не перенесены в журнал: " + done.stdout.strip().splitlines()[-1][:300]
-                                   if done.stdout.strip() else "оценки не перенесены в журнал")
+            result.failures.append("оценки не перенесены в журнал; подробности в .grading/transfer.log")
     if done.returncode:
         problems.append("nbgrader autograde (перенос оценок) завершился с ошибкой; подробности в .grading/transfer.log")
     (course / ".grading" / "transfer.log").write_text(done.stdout + done.stderr, encoding="utf-8")
@@ -130,13 +129,15 @@ def grade_class(course: Path, assignment: str, *, jobs: int, force: bool = False
     exported = nbgrader(course, "export", "--to", str(course / "grades.csv"))
     if exported.returncode:
         problems.append("nbgrader export завершился с ошибкой: " + exported.stdout.strip()[-300:])
-    previous = {s: Result(**{**state[s], "graded": False}) for s in folders if s not in todo and s in state}
+    fields = set(Result.__dataclass_fields__) - {"graded", "score", "max_score"}
+    previous = {s: Result(**{k: v for k, v in state[s].items() if k in fields}) for s in folders
+                if s not in todo and s in state}
     results = sorted([*graded, *previous.values()], key=lambda r: r.student)
     scores = _scores(course, assignment) if (course / "grades.csv").exists() else {}
     for result in results:
         result.score, result.max_score = scores.get(result.student, (None, None))
-    state_path.write_text(json.dumps({r.student: {k: v for k, v in asdict(r).items() if k not in ("graded", "score",
-                          "max_score")} for r in results}, ensure_ascii=False, indent=1), encoding="utf-8")
+    state_path.write_text(json.dumps({r.student: {k: v for k, v in asdict(r).items() if k in fields}
+                                      for r in results}, ensure_ascii=False, indent=1), encoding="utf-8")
     summary = {"assignment": assignment, "sandboxed": sandboxed, "jobs": jobs, "students": len(results),
                "graded": len(graded), "seconds": round(time.monotonic() - start, 1), "problems": problems}
     report.write(course / "reports", summary, results)

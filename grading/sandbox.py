@@ -8,8 +8,10 @@ PID-namespace (ничто не переживёт ядро), память и п�
 """
 from __future__ import annotations
 
+import functools
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -46,6 +48,23 @@ def bwrap() -> str | None:
     return shutil.which("bwrap")
 
 
+@functools.cache
+def _supports_size() -> bool:
+    """bubblewrap до 0.7 не знает --size (размер /tmp): тогда /tmp без предела."""
+    found = bwrap()
+    return bool(found) and "--size" in subprocess.run([found, "--help"], capture_output=True, text=True).stdout
+
+
+def problem() -> str | None:
+    """Почему песочница не работает на этой машине (нет bubblewrap, запрещены пространства имён), или None."""
+    if bwrap() is None:
+        return "bubblewrap не найден (Debian/Ubuntu: apt-get install bubblewrap)"
+    with tempfile.TemporaryDirectory() as folder:
+        trial = command(["true"], cwd=Path(folder), work=Path(folder), sockets=Path(folder), limits=Limits())
+        done = subprocess.run(trial, capture_output=True, text=True)
+    return None if done.returncode == 0 else f"bubblewrap не запускается: {done.stderr.strip()[:300]}"
+
+
 def command(kernel_cmd: list[str], *, cwd: Path, work: Path, sockets: Path, limits: Limits) -> list[str]:
     """Команда, запускающая ``kernel_cmd`` в песочнице: ``work`` видна ядру под именем ``cwd``."""
     mb = 1024 * 1024
@@ -53,7 +72,7 @@ def command(kernel_cmd: list[str], *, cwd: Path, work: Path, sockets: Path, limi
     base = Path(sys.base_prefix).resolve()
     box = [bwrap() or "bwrap", "--die-with-parent", "--unshare-all", "--cap-drop", "ALL",
            "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-           "--size", str(limits.tmp_mb * mb), "--tmpfs", "/tmp"]
+           *(["--size", str(limits.tmp_mb * mb)] if _supports_size() else []), "--tmpfs", "/tmp"]
     extra = [p for p in os.environ.get(HIDE_ENV, "").split(os.pathsep) if p]
     for hidden in ("/var/tmp", "/run", "/root", "/home", str(COURSE_ROOT), *extra):
         if Path(hidden).is_dir():

@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nbgrader.utils import parse_utc
+
 from . import collect, guard, repair, sandbox, scan
 from .preprocessors import is_test
 
@@ -111,9 +113,10 @@ def _execute(settings: Settings, student: str, name: str, text: str, seconds: fl
     root = _scratch_course(settings, student, name, text)
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     env.update({sandbox.BOX_DIR_ENV: str(root / "boxes"), sandbox.MEMORY_ENV: str(settings.limits.memory_mb),
-                sandbox.CPU_ENV: str(settings.limits.cpu_seconds), sandbox.HIDE_ENV: str(settings.course)})
-    command = [sys.executable, "-m", "nbgrader", "autograde", settings.assignment, "--student", student,
-               "--notebook", name]
+                sandbox.CPU_ENV: str(settings.limits.cpu_seconds),
+                sandbox.HIDE_ENV: os.pathsep.join([str(settings.course), str(settings.scratch)])})
+    command = [sys.executable, "-m", "nbgrader", "autograde", settings.assignment, f"--student={student}",
+               f"--notebook={name}"]
     process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, start_new_session=True)
     try:
@@ -160,7 +163,11 @@ def grade(settings: Settings, student: str, submitted: Path) -> Result:
     out.mkdir(parents=True)
     stamps = [submitted / "timestamp.txt", *submitted.glob("*/timestamp.txt")]
     for stamp in [p for p in stamps if p.is_file()][:1]:
-        shutil.copy(stamp, out / "timestamp.txt")
+        try:
+            parse_utc(stamp.read_text(encoding="utf-8", errors="replace").strip())
+            shutil.copy(stamp, out / "timestamp.txt")
+        except ValueError:
+            result.repairs.append("timestamp.txt не читается как время сдачи: проигнорирован")
     for name, release_notebook in release.items():
         if name not in found.notebooks:
             continue

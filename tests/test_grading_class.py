@@ -138,6 +138,7 @@ def yearly_growth(params_start, params_end, years):
         "colab": {f"{QUIZ}.ipynb": colab},
         "copy_name": {f"{QUIZ} (1).ipynb": quiz()},
         "too_deep": {f"{A}/{QUIZ}.ipynb": quiz()},
+        "bad_timestamp": {f"{QUIZ}.ipynb": quiz(), "timestamp.txt": "вчера вечером"},
         "stderr_print": {f"{QUIZ}.ipynb": quiz(**{GROWTH: """import logging, sys
 
 def yearly_growth(params_start, params_end, years):
@@ -222,6 +223,7 @@ EXPECTED = {
     "colab": (QUIZ_RIGHT, None),
     "copy_name": (QUIZ_RIGHT, None),
     "too_deep": (QUIZ_RIGHT, None),
+    "bad_timestamp": (QUIZ_RIGHT, None),
     "stderr_print": (QUIZ_RIGHT, None),
     "resubmission": (QUIZ_GROWTH_WRONG, None),
     "busy_loop": (QUIZ_GROWTH_WRONG, r"тайм-аут"),
@@ -236,7 +238,7 @@ EXPECTED = {
 }
 REPAIRED = {"duplicated": r"копии ячейки", "flipped_flags": r"флаги nbgrader восстановлены",
             "colab": r"метаданные nbgrader восстановлены", "copy_name": r"принят как 03_timeline_quiz",
-            "too_deep": r"принят как 03_timeline_quiz"}
+            "too_deep": r"принят как 03_timeline_quiz", "bad_timestamp": r"timestamp\.txt не читается"}
 
 
 def write_submissions(course: Path) -> None:
@@ -366,7 +368,7 @@ def test_repairs_are_logged(graded, student):
 
 def test_controls_need_no_attention(graded):
     for student in ("solution", "untouched", "duplicated", "flipped_flags", "colab", "copy_name", "too_deep",
-                    "stderr_print", "memory_hog"):
+                    "bad_timestamp", "stderr_print", "memory_hog"):
         result = result_of(graded, student)
         assert not result["findings"] and not result["failures"], result
 

@@ -237,3 +237,16 @@ def test_report_lists_attention_repairs_and_every_student():
     text = report.markdown(summary, results)
     assert report.NO_SANDBOX in text and "### anna — 3 из 9" in text and "### vera — —" in text
     assert "### boris" not in text and "boris: 01 (1).ipynb принят" in text and text.count("\n| ") == 4
+
+
+def test_feedback_sanitizer_removes_scripts_from_outputs_and_markdown():
+    from grading.preprocessors import SanitizeStudentHTML
+
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("Текст <script>alert(1)</script>"),
+        nbformat.v4.new_code_cell("display(HTML(...))", outputs=[nbformat.v4.new_output(
+            "display_data", data={"text/html": "<script>window.attack = 1</script><b>жирный</b>",
+                                  "application/javascript": "window.attack = 2", "text/plain": "<HTML>"})])])
+    notebook, _ = SanitizeStudentHTML().preprocess(notebook, {})
+    text = json.dumps(notebook, ensure_ascii=False)
+    assert "<script>" not in text and "window.attack = 2" not in text and "<b>жирный</b>" in text
