@@ -1,6 +1,7 @@
 """Данные курса: маленькие наборы, которые генерируются на лету из seed, и загрузка текстов для предобучения."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -55,12 +56,28 @@ def make_lookup_batch(n: int, length: int, n_symbols: int = 10, generator: torch
 # ---------------------------------------------------------------------------------------------------------------
 # Корпус текста для главы 4 (предобучение)
 # ---------------------------------------------------------------------------------------------------------------
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"  # корень репозитория — папка над course_utils
+DATA_DIR_ENV = "COURSE_DATA_DIR"
+
+
+def data_dir() -> Path:
+    """Папка ``data/`` курса: из ``COURSE_DATA_DIR``, иначе рядом с ``course_utils`` в клоне репозитория.
+
+    Если пакет установлен не из клона (``pip install .`` копирует только код), папки рядом нет: тогда ошибка
+    с подсказкой, а не «файл не найден» где-то внутри загрузчика.
+    """
+    candidates = [Path(os.environ[DATA_DIR_ENV])] if os.environ.get(DATA_DIR_ENV) else []
+    candidates.append(Path(__file__).resolve().parent.parent / "data")
+    for folder in candidates:
+        if (folder / "corpus_ru.txt").is_file():
+            return folder
+    raise FileNotFoundError(
+        f"Не найдена папка data/ курса (искали: {', '.join(str(c) for c in candidates)}). Работайте из клона "
+        f"репозитория (pip install -e .) или укажите путь к его папке data в переменной {DATA_DIR_ENV}.")
 
 
 def corpus_path() -> Path:
     """Путь к корпусу курса ``data/corpus_ru.txt``."""
-    return DATA_DIR / "corpus_ru.txt"
+    return data_dir() / "corpus_ru.txt"
 
 
 PROSE_BYTES = 80_188  # корпус начинается с прозы глав 00–03 (столько байт UTF-8), дальше — грамматика
@@ -74,12 +91,12 @@ def corpus_parts() -> tuple[str, str]:
 
 def tokenizer_path() -> Path:
     """Папка BPE-токенизатора курса (2048 токенов): ``AutoTokenizer.from_pretrained(tokenizer_path())``."""
-    return DATA_DIR / "tokenizer"
+    return data_dir() / "tokenizer"
 
 
 def tiny_gpt_path() -> Path:
     """Папка предобученного GPT курса: ``GPT.from_pretrained(tiny_gpt_path())`` или ``AutoModelForCausalLM``."""
-    return DATA_DIR / "tiny_gpt"
+    return data_dir() / "tiny_gpt"
 
 
 def load_text(path: str | Path | None = None) -> str:

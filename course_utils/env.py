@@ -15,6 +15,9 @@ OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFL
 ONLINE_OPT_IN_VARIABLE = "COURSE_ONLINE"
 # Сколько потоков PyTorch берёт на CPU; по умолчанию один (см. ``choose_threads``).
 THREADS_VARIABLE = "COURSE_THREADS"
+# Откуда ноутбук в Colab клонирует курс. Единственное место с адресом: в форке поменяйте его здесь и выполните
+# `python scripts/set_repo_url.py && make release` — адрес перепишется в ячейке настройки каждого ноутбука.
+REPO_URL = "https://github.com/llm-po-polochkam/course"
 
 
 @dataclass(frozen=True)

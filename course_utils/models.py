@@ -8,7 +8,7 @@ from torch import nn
 class RecallClassifier(nn.Module):
     """Эмбеддинг → рекуррентная сеть (RNN или LSTM) → линейный слой по последнему скрытому состоянию.
 
-    ``forget_bias`` — начальное смещение гейта забывания LSTM: при 3.0 гейт с самого начала
+    ``forget_bias`` — начальное смещение вентиля забывания LSTM: при 3.0 вентиль с самого начала
     открыт на σ(3) ≈ 0.95, и сеть «по умолчанию помнит» (стандартный приём при обучении LSTM).
     """
 
@@ -20,7 +20,7 @@ class RecallClassifier(nn.Module):
         self.embedding = nn.Embedding(vocab_size, embed_dim)
         if cell == "lstm":
             self.rnn = nn.LSTM(embed_dim, hidden_size, batch_first=True)
-            with torch.no_grad():  # у PyTorch гейты идут в порядке (input, forget, cell, output)
+            with torch.no_grad():  # у PyTorch вентили идут в порядке (input, forget, cell, output)
                 self.rnn.bias_ih_l0[hidden_size:2 * hidden_size].fill_(forget_bias)
                 self.rnn.bias_hh_l0[hidden_size:2 * hidden_size].fill_(0.0)
         else:

@@ -5,8 +5,8 @@
 с токена ``<bos>`` и на каждом шаге своим состоянием «смотрит» на все состояния энкодера (внимание),
 а затем предсказывает следующую цифру. Без внимания декодеру достаётся только последнее состояние энкодера.
 
-Две детали модель берёт у студента (упражнения ноутбука 1 главы 3): сдвиг ответа вправо для обучения с учителем
-``shift_fn(targets, bos_id)`` и внимание одного шага декодера ``attend_fn(decoder_state, encoder_states)``.
+Две детали модель берёт у студента (упражнения ноутбука 1 главы 3): сдвиг ответа вправо для подачи
+правильных токенов (teacher forcing) ``shift_fn(targets, bos_id)`` и внимание одного шага декодера ``attend_fn(decoder_state, encoder_states)``.
 """
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ class AttentionDecoder(nn.Module):
 
 
 class Seq2Seq(nn.Module):
-    """Энкодер и декодер вместе: обучение с учителем (forward) и жадная генерация (generate)."""
+    """Энкодер и декодер вместе: обучение с подачей правильных токенов (forward) и жадная генерация (generate)."""
 
     def __init__(self, attend_fn=None, embed_dim: int = 32, hidden_size: int = 64):
         super().__init__()
@@ -118,7 +118,7 @@ def sequence_accuracy(model: Seq2Seq, length: int, n: int = 1000, seed: int = 12
 
 def train_reverse(shift_fn, attend_fn=None, length: int = 8, steps: int = 300, batch_size: int = 64,
                   lr: float = 1e-2, hidden_size: int = 64, seed: int = 0):
-    """Обучает Seq2Seq разворачивать ``length`` цифр с учителем (teacher forcing).
+    """Обучает Seq2Seq разворачивать ``length`` цифр с подачей правильных токенов (teacher forcing).
 
     ``shift_fn(targets, bos_id)`` — входы декодера (ответ, сдвинутый вправо); ``attend_fn`` — внимание декодера
     на энкодер, ``None`` — модель без внимания. Возвращает (модель, история лосса по шагам, секунды обучения).

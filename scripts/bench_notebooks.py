@@ -7,7 +7,7 @@ Usage: python scripts/bench_notebooks.py            (all notebooks; writes bench
 "Loaded" means two busy background processes (one per core of a 2-core laptop) run during the measurement, as on
 a student's laptop with a browser and a video call open, or a grading machine doing two things at once. Wall time
 excludes the kernel start; peak memory is the kernel's maximum resident set size. Each notebook runs in a fresh
-process. Budgets (the authoring guide): ≤ 60 s per notebook quiet, ≤ 150 s loaded, ≤ 5 min per chapter, ≤ 3 GB;
+process. Budgets (docs/authoring.md §6): ≤ 60 s per notebook quiet, ≤ 150 s loaded, ≤ 5 min per chapter, ≤ 3 GB;
 nbgrader stops a cell after 180 s. This is a report, not a test: it never fails on a budget.
 """
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Usage: python scripts/bench_tests.py [PYTEST ARGS...]    (writes benchmarks/tests.{json,md})
 
 A phase is a test file; its time is the sum of its tests' setup, call and teardown (pytest's JUnit report), so the
-module fixtures that execute notebooks or run nbgrader are counted in the file that uses them. The budget (the
-authoring guide): ≤ 25 min for the whole suite with all seven chapters, install excluded. A report, never a test.
+module fixtures that execute notebooks or run nbgrader are counted in the file that uses them. The budget
+(docs/authoring.md §6): ≤ 25 min for the whole suite with all seven chapters, install excluded. A report, never a test.
 """
 from __future__ import annotations
 

@@ -49,3 +49,16 @@ def test_train_recall_learns_a_short_distance_and_is_deterministic():
 def test_rnn_gradient_vanishes_with_distance_and_lstm_keeps_it():
     assert first_token_gradient("rnn", 30) < 1e-3 * first_token_gradient("rnn", 5)
     assert first_token_gradient("lstm", 30) > 0.1 * first_token_gradient("lstm", 5)
+
+
+def test_data_dir_is_found_or_named_clearly(monkeypatch, tmp_path):
+    from course_utils import data
+
+    assert (data.data_dir() / "corpus_ru.txt").is_file()
+    (tmp_path / "corpus_ru.txt").write_text("x", encoding="utf-8")
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
+    assert data.data_dir() == tmp_path and data.corpus_path() == tmp_path / "corpus_ru.txt"
+    monkeypatch.setattr(data, "__file__", str(tmp_path / "site-packages" / "course_utils" / "data.py"))
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path / "missing"))
+    with pytest.raises(FileNotFoundError, match="COURSE_DATA_DIR"):
+        data.data_dir()

@@ -8,13 +8,15 @@ import nbformat
 import pytest
 import yaml
 
+from course_utils.env import REPO_URL
+
 from notebooks import (ASSIGNMENTS, CHAPTERS, ROOT, SOLUTIONS, exercise_ids, load, nbgrader, notebooks,
                        source)
 
 SOURCE_NOTEBOOKS = notebooks(SOLUTIONS)
 ALL_NOTEBOOKS = SOURCE_NOTEBOOKS + notebooks(CHAPTERS)
 GRADE_ID = re.compile(r"^(\d\d_[a-z]+)_[a-z0-9]+(_[a-z0-9]+)*$")
-COLAB_BOOTSTRAP = '"https://github.com/llm-po-polochkam/course",\n                        "/content/course"'
+COLAB_BOOTSTRAP = f'"{REPO_URL}",\n                        "/content/course"'  # scripts/set_repo_url.py writes it
 
 
 def ids(paths):

@@ -17,7 +17,7 @@ CHECKPOINT = ROOT / "data" / "tiny_gpt"
 
 def test_checkpoint_is_small_and_recorded():
     weights = CHECKPOINT / "model.safetensors"
-    assert weights.stat().st_size <= 10 * 2**20, "a checkpoint is at most 10 MB (COURSE_GUIDE §6)"
+    assert weights.stat().st_size <= 10 * 2**20, "a checkpoint is at most 10 MB (docs/authoring.md §6)"
     digest = hashlib.sha256(weights.read_bytes()).hexdigest()
     assert digest in (ROOT / "data" / "README.md").read_text(encoding="utf-8"), \
         "data/README.md must record the sha256 of data/tiny_gpt/model.safetensors"

@@ -79,7 +79,7 @@ def check_rnn_forward(rnn_forward):
 
 
 def check_lstm_step(lstm_step):
-    """Сравнение с torch.nn.LSTMCell; типичные ошибки в гейтах названы по отдельности."""
+    """Сравнение с torch.nn.LSTMCell; типичные ошибки в вентилях названы по отдельности."""
     torch.manual_seed(5)
     cell = torch.nn.LSTMCell(input_size=2, hidden_size=3)
     W_x, W_h = cell.weight_ih.detach().T, cell.weight_hh.detach().T
@@ -95,15 +95,15 @@ def check_lstm_step(lstm_step):
     checks.check_close(c_t, expected_c, name="c_t на случайных данных", atol=1e-5, mistakes={
         "Порядок частей — (i, f, g, o), как в PyTorch: кандидат g третий.":
             torch.sigmoid(f) * c_prev + torch.sigmoid(i) * torch.tanh(o),
-        "Кандидат g нужно умножить на гейт записи i: c_t = f * c_prev + i * g.":
+        "Кандидат g нужно умножить на вентиль записи i: c_t = f * c_prev + i * g.":
             torch.sigmoid(f) * c_prev + torch.tanh(g),
-        "Старую память нужно умножить на гейт забывания f: c_t = f * c_prev + i * g.":
+        "Старую память нужно умножить на вентиль забывания f: c_t = f * c_prev + i * g.":
             c_prev + torch.sigmoid(i) * torch.tanh(g),
-        "Гейты i, f, o — это сигмоида, tanh только у кандидата g.":
+        "Вентили i, f, o — это сигмоида, tanh только у кандидата g.":
             torch.tanh(f) * c_prev + torch.tanh(i) * torch.tanh(g),
     })
     checks.check_close(h_t, expected_h, name="h_t на случайных данных", atol=1e-5, mistakes={
-        "Перед умножением на гейт выдачи пропустите память через tanh: h_t = o * tanh(c_t).":
+        "Перед умножением на вентиль выдачи пропустите память через tanh: h_t = o * tanh(c_t).":
             torch.sigmoid(o) * expected_c,
     })
 
@@ -158,13 +158,13 @@ MISTAKES = {
     },
     "00_history_lstm_step": {
         "input gate forgotten": (_LSTM + "    c = torch.sigmoid(a_f) * c_prev + torch.tanh(a_g)\n"
-                                         "    return torch.sigmoid(a_o) * torch.tanh(c), c", "гейт записи i"),
+                                         "    return torch.sigmoid(a_o) * torch.tanh(c), c", "вентиль записи i"),
         "forget gate forgotten": (_LSTM + "    c = c_prev + torch.sigmoid(a_i) * torch.tanh(a_g)\n"
-                                          "    return torch.sigmoid(a_o) * torch.tanh(c), c", "гейт забывания f"),
+                                          "    return torch.sigmoid(a_o) * torch.tanh(c), c", "вентиль забывания f"),
         "no tanh on the cell": (_LSTM + "    c = torch.sigmoid(a_f) * c_prev + torch.sigmoid(a_i) * torch.tanh(a_g)\n"
                                         "    return torch.sigmoid(a_o) * c, c", "h_t = o * tanh(c_t)"),
         "tanh gates": (_LSTM + "    c = torch.tanh(a_f) * c_prev + torch.tanh(a_i) * torch.tanh(a_g)\n"
-                               "    return torch.tanh(a_o) * torch.tanh(c), c", "Гейты i, f, o — это сигмоида"),
+                               "    return torch.tanh(a_o) * torch.tanh(c), c", "Вентили i, f, o — это сигмоида"),
         "gate order i, f, o, g": ("def lstm_step(x_t, h_prev, c_prev, W_x, W_h, b):\n"
                                   "    a_i, a_f, a_o, a_g = (x_t @ W_x + h_prev @ W_h + b).chunk(4, dim=1)\n"
                                   "    c = torch.sigmoid(a_f) * c_prev + torch.sigmoid(a_i) * torch.tanh(a_g)\n"

@@ -136,7 +136,7 @@ def check_fit_power_law(fit_power_law):
                                      "Подбирайте прямую по логарифмам, а не по самим числам.":
                                      np.polyfit(lengths, values, 1)[0]})
         checks.check_close(c, expected_c, name=f"множитель c для T = ({points})", rtol=1e-6,
-                           mistakes={"polyfit возвращает log c: верните np.exp(сдвига).": log_c})
+                           mistakes={"polyfit возвращает log c: верните np.exp(свободного члена).": log_c})
 
 
 _CLASS = ("class MultiHeadAttention(nn.Module):\n"

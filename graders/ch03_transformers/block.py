@@ -112,10 +112,10 @@ def _without_builtin_layer_norm():
         F.layer_norm, torch.layer_norm = saved
 
 
-def _normalized(x, dim=-1, unbiased=False, eps=1e-5, eps_outside=False):
+def _normalized(x, dim=-1, correction=0, eps=1e-5, eps_outside=False):
     """Нормализация с типичной ошибкой (без weight и bias) — чтобы назвать её в сообщении."""
     mean = x.mean(dim=dim, keepdim=True)
-    variance = x.var(dim=dim, keepdim=True, unbiased=unbiased)
+    variance = x.var(dim=dim, keepdim=True, correction=correction)
     return (x - mean) / (variance.sqrt() + eps) if eps_outside else (x - mean) / (variance + eps).sqrt()
 
 
@@ -135,14 +135,14 @@ def check_layer_norm(layer_norm):
                            "eps прибавляется под корнем: √(σ² + eps), а не √σ² + eps.":
                                _normalized(x, eps_outside=True) * weight + bias,
                            "Дисперсия смещённая: делите на d, а не на d - 1 (torch.var по умолчанию делит на d - 1; "
-                           "нужен unbiased=False).": _normalized(x, unbiased=True) * weight + bias,
+                           "нужен correction=0).": _normalized(x, correction=1) * weight + bias,
                            "Нормализуйте по последней оси (признаки одного токена), а не по оси батча.":
                                _normalized(x, dim=0) * weight + bias,
                            "Нормализуйте по последней оси (признаки одного токена), а не по оси токенов.":
                                _normalized(x, dim=1) * weight + bias,
                            "Забыты weight и bias: после нормализации умножьте на weight и прибавьте bias.":
                                _normalized(x),
-                           "Забыт сдвиг bias: после умножения на weight прибавьте bias.": _normalized(x) * weight,
+                           "Забыто смещение bias: после умножения на weight прибавьте bias.": _normalized(x) * weight,
                            "Забыт масштаб weight: нормализованный x умножают на weight, потом прибавляют bias.":
                                _normalized(x) + bias})
     checks.check_unchanged(x_before, x, "тензор x")
@@ -310,7 +310,7 @@ MISTAKES = {
         "weight and bias forgotten": (_LN + _LN_STATS + "    return (x - mean) / torch.sqrt(variance + eps)",
                                       "Забыты weight и bias"),
         "bias forgotten": (_LN + _LN_STATS + "    return (x - mean) / torch.sqrt(variance + eps) * weight",
-                           "Забыт сдвиг bias"),
+                           "Забыто смещение bias"),
         "input changed in place": (_LN + "    x -= x.mean(dim=-1, keepdim=True)\n"
                                    "    variance = (x ** 2).mean(dim=-1, keepdim=True)\n"
                                    "    return x / torch.sqrt(variance + eps) * weight + bias",

@@ -5,7 +5,7 @@ from course_utils import checks
 
 
 def reference_decoder_inputs(targets, bos_id):
-    """Входы декодера при teacher forcing: bos_id, затем targets без последнего токена; форма (B, T)."""
+    """Входы декодера при подаче правильных токенов: bos_id, затем targets без последнего токена; форма (B, T)."""
     bos = torch.full_like(targets[:, :1], bos_id)
     return torch.cat([bos, targets[:, :-1]], dim=1)
 

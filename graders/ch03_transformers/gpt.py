@@ -108,12 +108,12 @@ def _count_mistakes(V, T, L, C):
     """Что дают типичные ошибки подсчёта."""
     right = reference_gpt_param_count(V, T, L, C)
     return {"Общая матрица wte и lm_head считается один раз: lm_head не добавляет параметров.": right + V * C,
-            "Не забудьте сдвиги (bias) линейных слоёв: 9C на блок.": right - L * 9 * C,
+            "Не забудьте смещения (bias) линейных слоёв: 9C на блок.": right - L * 9 * C,
             "Не забудьте параметры LayerNorm: 2C у каждой нормализации (две в блоке и ln_f).":
                 right - L * 4 * C - 2 * C,
             "Не забудьте последний LayerNorm ln_f после блоков: ещё 2C.": right - 2 * C,
-            "У LayerNorm два вектора, масштаб (weight) и сдвиг (bias): 2C, а не C.": right - L * 2 * C - C,
-            "У lm_head нет сдвига (bias=False): он не добавляет параметров.": right + V,
+            "У LayerNorm два вектора, масштаб (weight) и смещение (bias): 2C, а не C.": right - L * 2 * C - C,
+            "У lm_head нет смещения (bias=False): он не добавляет параметров.": right + V,
             "Не забудьте эмбеддинги позиций wpe: block_size × n_embd.": right - T * C}
 
 
@@ -351,17 +351,17 @@ MISTAKES = {
             _COUNT + "    return 2 * V * C + T * C + L * (12 * C * C + 13 * C) + 2 * C",
             "считается один раз"),
         "biases forgotten": (_COUNT + "    return V * C + T * C + L * (12 * C * C + 4 * C) + 2 * C",
-                             "сдвиги (bias)"),
+                             "смещения (bias)"),
         "LayerNorms forgotten": (_COUNT + "    return V * C + T * C + L * (12 * C * C + 9 * C)",
                                  "параметры LayerNorm"),
         "final ln_f forgotten": (_COUNT + "    return V * C + T * C + L * (12 * C * C + 13 * C)",
                                  "последний LayerNorm ln_f"),
         "LayerNorm bias forgotten": (
             _COUNT + "    return V * C + T * C + L * (12 * C * C + 11 * C) + C",
-            "масштаб (weight) и сдвиг (bias)"),
+            "масштаб (weight) и смещение (bias)"),
         "lm_head bias counted": (
             _COUNT + "    return V * C + V + T * C + L * (12 * C * C + 13 * C) + 2 * C",
-            "У lm_head нет сдвига"),
+            "У lm_head нет смещения"),
         "position embeddings forgotten": (_COUNT + "    return V * C + L * (12 * C * C + 13 * C) + 2 * C",
                                           "эмбеддинги позиций wpe"),
         "float instead of int": (

@@ -32,7 +32,7 @@ def reference_probs(logits, temperature=1.0, top_k=None):
 
 
 def reference_sample_next(logits, temperature=1.0, top_k=None):
-    """Номера следующих токенов (B, 1): логиты / температура → top-k → softmax → случайный выбор; T = 0 — argmax."""
+    """Номера следующих токенов (B, 1): логиты / τ → top-k → softmax → случайный выбор; τ = 0 — argmax."""
     if temperature == 0:
         return logits.argmax(dim=-1, keepdim=True)
     return torch.multinomial(reference_probs(logits, temperature, top_k), num_samples=1)
@@ -133,7 +133,7 @@ TOLERANCE = 0.02  # частоты по 20 000 выборкам отличают
 
 
 def check_frequencies(sample_next, row, temperature, top_k, name, tokens=None):
-    """Частоты выпавших токенов (по DRAWS копиям строки ``row``) против softmax(row / T) с top-k."""
+    """Частоты выпавших токенов (по DRAWS копиям строки ``row``) против softmax(row / τ) с top-k."""
     V = row.numel()
     if tokens is None:
         tokens = sampled_tokens(sample_next, row.repeat(DRAWS, 1), temperature, top_k, name)
@@ -165,7 +165,7 @@ def check_frequencies(sample_next, row, temperature, top_k, name, tokens=None):
         return
     mistakes = {"Температура не повлияла на частоты: делите на неё логиты до softmax, а не вероятности после "
                 "(multinomial всё равно нормирует вероятности заново).": reference_probs(row[None], 1.0, top_k)[0],
-                f"Логиты делят на температуру, а не умножают на неё: при T = {temperature} распределение должно "
+                f"Логиты делят на температуру, а не умножают на неё: при τ = {temperature} распределение должно "
                 f"стать {'острее' if temperature < 1 else 'площе'}.": reference_probs(row[None], 1 / temperature,
                                                                                        top_k)[0]}
     if top_k in (None, V):
@@ -173,11 +173,11 @@ def check_frequencies(sample_next, row, temperature, top_k, name, tokens=None):
                  "вероятностям (torch.multinomial)."] = torch.nn.functional.one_hot(row.argmax(), V)
     for hint, wrong in mistakes.items():
         if (frequency - wrong.double()).abs().max().item() <= TOLERANCE:
-            checks.fail(f"{name}: частоты токенов не совпадают с вероятностями softmax(logits / T).", hint)
-    checks.fail(f"{name}: частоты токенов в {len(tokens)} выборках отличаются от вероятностей softmax(logits / T) "
+            checks.fail(f"{name}: частоты токенов не совпадают с вероятностями softmax(logits / τ).", hint)
+    checks.fail(f"{name}: частоты токенов в {len(tokens)} выборках отличаются от вероятностей softmax(logits / τ) "
                 f"на {gap:.3f} (допуск {TOLERANCE}).",
                 f"Ожидались вероятности {[round(p, 3) for p in expected.tolist()]}, получены частоты "
-                f"{[round(f, 3) for f in frequency.tolist()]}. Проверьте: логиты / T → top-k → softmax → multinomial.")
+                f"{[round(f, 3) for f in frequency.tolist()]}. Проверьте: логиты / τ → top-k → softmax → multinomial.")
 
 
 def check_greedy(sample_next, logits, top_k, name):
@@ -188,14 +188,14 @@ def check_greedy(sample_next, logits, top_k, name):
 
 
 def check_sample_next(sample_next):
-    """Частоты при разных T и top-k, батч из разных строк, жадный выбор, top_k = 1 и один текст."""
+    """Частоты при разных температурах и top-k, батч из разных строк, жадный выбор, top_k = 1 и один текст."""
     row = torch.tensor([1.0, 2.5, 0.3, 2.0, -1.0, 1.5, 0.8, -0.4])
-    check_frequencies(sample_next, row, 1.5, None, "sample_next(8 логитов, T = 1.5)")
-    check_frequencies(sample_next, row, 0.7, 3, "sample_next(8 логитов, T = 0.7, top_k = 3)")
-    check_frequencies(sample_next, row, 1.0, 8, "sample_next(8 логитов, T = 1, top_k = 8)")
+    check_frequencies(sample_next, row, 1.5, None, "sample_next(8 логитов, τ = 1.5)")
+    check_frequencies(sample_next, row, 0.7, 3, "sample_next(8 логитов, τ = 0.7, top_k = 3)")
+    check_frequencies(sample_next, row, 1.0, 8, "sample_next(8 логитов, τ = 1, top_k = 8)")
     # Строки батча разные: у каждой свои вероятности и свой top-k.
     two_rows = torch.stack([row, row.flip(0)]).repeat_interleave(DRAWS, dim=0)
-    tokens = sampled_tokens(sample_next, two_rows, 1.3, 4, "sample_next(батч из двух разных строк, T = 1.3, top_k = 4)")
+    tokens = sampled_tokens(sample_next, two_rows, 1.3, 4, "sample_next(батч из двух разных строк, τ = 1.3, top_k = 4)")
     check_frequencies(sample_next, row, 1.3, 4, "первая строка батча", tokens=tokens[:DRAWS])
     check_frequencies(sample_next, row.flip(0), 1.3, 4, "вторая строка батча", tokens=tokens[DRAWS:])
     logits = torch.randn(16, 2048, generator=torch.Generator().manual_seed(5))
