@@ -21,7 +21,6 @@ from pathlib import Path
 from nbgrader.utils import parse_utc
 
 from . import collect, guard, repair, sandbox, scan
-from .preprocessors import is_test
 
 ERROR_NAME = "GradingError"
 
