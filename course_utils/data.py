@@ -99,6 +99,21 @@ def tiny_gpt_path() -> Path:
     return data_dir() / "tiny_gpt"
 
 
+def sft_path() -> Path:
+    """Инструкции главы 5: ``data/sft_ru.jsonl`` (по JSON-объекту на строку)."""
+    return data_dir() / "sft_ru.jsonl"
+
+
+def domain_text_path() -> Path:
+    """Текст нового для модели жанра (сводки погоды) для файнтюнинга на домен в главе 5."""
+    return data_dir() / "domain_weather.txt"
+
+
+def sft_lora_path() -> Path:
+    """LoRA-адаптер, который превращает GPT курса в модель, следующую инструкциям (глава 5; старт главы 6)."""
+    return data_dir() / "tiny_sft_lora"
+
+
 def load_text(path: str | Path | None = None) -> str:
     """Текст для обучения модели: корпус курса или ваш собственный файл.
 

@@ -27,7 +27,7 @@ def test_files_are_what_the_script_makes(rows):
 
 
 def test_every_row_is_an_instruction_with_an_answer(rows):
-    assert len(rows) == 650 and {r["split"] for r in rows} == {"train", "test"}
+    assert len(rows) == 722 and {r["split"] for r in rows} == {"train", "test"}
     for row in rows:
         assert set(row) == {"instruction", "output", "task", "split"} and row["instruction"] and row["output"]
 
@@ -37,9 +37,11 @@ def test_the_test_split_needs_generalisation(rows):
     test = [r for r in rows if r["split"] == "test"]
     assert not {r["instruction"] for r in test} & {r["instruction"] for r in train}
     train_words = {word for r in train for word in r["output"].split()}
-    worded = [r for r in test if not r["output"].isdigit()]  # answers in words: each word was seen in training
+    worded = [r for r in test if r["task"] in ("number_words", "capital")]  # each word of the answer was taught
     assert worded and all(word in train_words for r in worded for word in r["output"].split())
-    for task in ("number_words", "number_digits", "addition", "compare", "capital"):
+    last_words = [r for r in test if r["task"] == "last_word"]  # the answer is the last word of the instruction
+    assert last_words and all(r["instruction"].rstrip(".").endswith(" " + r["output"]) for r in last_words)
+    for task in ("number_words", "number_digits", "compare", "last_word", "capital"):
         assert any(r["task"] == task for r in test) and any(r["task"] == task for r in train)
 
 
