@@ -39,6 +39,8 @@ book: setup
 bench: setup
 	$(BIN)/python scripts/bench_notebooks.py
 	$(BIN)/python scripts/bench_pretraining.py
+	$(BIN)/python scripts/bench_finetuning.py
+	$(BIN)/python scripts/bench_lora.py
 
 bench-tests: setup
 	$(BIN)/python scripts/bench_tests.py $(PYTEST_ARGS)

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from .data import sft_path, tiny_gpt_path
+from .gpt_parts import without_progress_bar
 from .pretraining import learning_rate
 
 PROMPT_TEMPLATE = "[INST] {instruction} [/INST]"
@@ -36,12 +37,18 @@ def load_sft(split: str | None = None) -> list[dict]:
     return [row for row in rows if split is None or row["split"] == split]
 
 
-def load_model(path=None, dropout: float = 0.0):
-    """GPT курса (или другая модель из папки) для файнтюнинга; dropout по умолчанию выключен."""
+def load_model(path=None, dropout: float = 0.0, **kwargs):
+    """GPT курса (или другая модель из папки) для файнтюнинга; dropout по умолчанию выключен.
+
+    Остальные аргументы уходят в ``from_pretrained`` (например, ``quantization_config``).
+    """
     from transformers import AutoModelForCausalLM
 
-    return AutoModelForCausalLM.from_pretrained(path or tiny_gpt_path(), resid_pdrop=dropout, embd_pdrop=dropout,
-                                                attn_pdrop=dropout)
+    with without_progress_bar():
+        model = AutoModelForCausalLM.from_pretrained(path or tiny_gpt_path(), resid_pdrop=dropout,
+                                                     embd_pdrop=dropout, attn_pdrop=dropout, **kwargs)
+    model.loss_type = "ForCausalLM"  # GPT2LMHeadModel не называет свой лосс, и transformers предупреждает в stderr
+    return model
 
 
 def format_prompt(instruction: str) -> str:

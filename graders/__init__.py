@@ -24,7 +24,8 @@ import pkgutil
 from pathlib import Path
 from types import ModuleType
 
-CHAPTERS = ("ch00_history", "ch01_math", "ch02_attention", "ch03_transformers", "ch04_pretraining")
+CHAPTERS = ("ch00_history", "ch01_math", "ch02_attention", "ch03_transformers", "ch04_pretraining",
+            "ch05_finetuning")
 
 
 def chapter(assignment: str) -> ModuleType:
