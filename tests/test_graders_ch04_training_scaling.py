@@ -8,9 +8,10 @@ import pytest
 import torch
 
 from course_utils import checks, pretraining
-from course_utils.checks import CheckError
 from graders.ch04_pretraining import scaling_laws, training
-from notebooks import SOLUTIONS, cells_by_grade_id, load, source
+import cells
+from cells import first_failure
+from notebooks import SOLUTIONS
 
 MODULES = [training, scaling_laws]
 NOTEBOOKS = {training: "03_training.ipynb", scaling_laws: "04_scaling_laws.ipynb"}
@@ -24,19 +25,12 @@ STUBS = {"04_pretraining_train_make_examples": "def make_examples(ids, block_siz
          "04_pretraining_scaling_fit_power_law": "def fit_power_law(n, loss):\n"}
 
 
+SETUP_NAMES = {"torch": torch, "np": np, "math": math, "checks": checks, "pretraining": pretraining}
+
+
 def defined(code: str):
-    """The function a solution cell defines, executed in a namespace like the notebook's setup cell."""
-    namespace = {"torch": torch, "np": np, "math": math, "checks": checks, "pretraining": pretraining}
-    before = set(namespace)
-    exec(compile(code, "<cell>", "exec"), namespace)
-    (name,) = set(namespace) - before - {"__builtins__"}
-    return namespace[name]
-
-
-def first_failure(check, answer) -> str:
-    with pytest.raises(CheckError) as error:
-        check(answer)
-    return str(error.value)
+    """The function a solution cell defines, run as in the notebooks."""
+    return cells.defined(code, SETUP_NAMES)
 
 
 @pytest.mark.parametrize("module, grade_id", EXERCISES, ids=[g for _, g in EXERCISES])
@@ -97,13 +91,8 @@ def test_reference_fit_is_least_squares_in_logs_and_accepts_lists():
 # --- visible cells: the slips the text warns about are caught already there, and named ---
 
 def visible_failure(notebook: str, grade_id: str, code: str) -> str:
-    """Runs the visible test cell of ``grade_id`` against the answer ``code``; returns its CheckError message."""
-    cell = cells_by_grade_id(load(SOLUTIONS / "04_pretraining" / notebook))[f"{grade_id}_visible"]
-    namespace = {"torch": torch, "np": np, "math": math, "checks": checks, "pretraining": pretraining}
-    exec(compile(code, "<answer>", "exec"), namespace)
-    with pytest.raises(CheckError) as error:
-        exec(compile(source(cell), "<visible>", "exec"), namespace)
-    return str(error.value)
+    """The message the visible test cell of ``grade_id`` fails with after the answer ``code``."""
+    return cells.visible_failure(SOLUTIONS / "04_pretraining" / notebook, grade_id, code, SETUP_NAMES)
 
 
 @pytest.mark.parametrize("notebook, grade_id, mistake", [

@@ -11,9 +11,10 @@ from torch import nn
 from transformers.pytorch_utils import Conv1D
 
 from course_utils import checks
-from course_utils.checks import CheckError
 from course_utils.finetuning import load_model
 from graders.ch05_finetuning import lora, peft_trainer
+import cells
+from cells import first_failure
 from notebooks import SOLUTIONS, cells_by_grade_id, load, source
 
 MODULES = [lora, peft_trainer]
@@ -40,18 +41,8 @@ def namespace() -> dict:
 
 
 def defined(code: str):
-    """The function or class a solution cell defines, executed in a namespace like the notebook's setup cell."""
-    scope = namespace()
-    before = set(scope)
-    exec(compile(code, "<cell>", "exec"), scope)
-    (name,) = set(scope) - before - {"__builtins__"}
-    return scope[name]
-
-
-def first_failure(check, answer) -> str:
-    with pytest.raises(CheckError) as error:
-        check(answer)
-    return str(error.value)
+    """The function or class a solution cell defines, run as in the notebook."""
+    return cells.defined(code, namespace())
 
 
 def test_every_exercise_has_a_stub_and_mistakes():
@@ -128,13 +119,8 @@ def visible_namespace(notebook: str) -> dict:
 
 
 def visible_failure(notebook: str, grade_id: str, code: str) -> str:
-    """Runs the visible test cell of ``grade_id`` against the answer ``code``; returns its CheckError message."""
-    cell = cells_by_grade_id(load(SOLUTIONS / "05_finetuning" / notebook))[f"{grade_id}_visible"]
-    scope = visible_namespace(notebook)
-    exec(compile(code, "<answer>", "exec"), scope)
-    with pytest.raises(CheckError) as error:
-        exec(compile(source(cell), "<visible>", "exec"), scope)
-    return str(error.value)
+    """The message the visible test cell of ``grade_id`` fails with after the answer ``code``."""
+    return cells.visible_failure(SOLUTIONS / "05_finetuning" / notebook, grade_id, code, visible_namespace(notebook))
 
 
 @pytest.mark.parametrize("notebook, module, grade_id", [

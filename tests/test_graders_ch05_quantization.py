@@ -7,8 +7,9 @@ import pytest
 import torch
 
 from course_utils import checks
-from course_utils.checks import CheckError
 from graders.ch05_finetuning import quantization
+import cells
+from cells import first_failure
 from notebooks import SOLUTIONS, cells_by_grade_id, load, source
 
 NOTEBOOK = SOLUTIONS / "05_finetuning" / "05_quantization.ipynb"
@@ -28,18 +29,8 @@ def namespace() -> dict:
 
 
 def defined(code: str):
-    """The function a solution cell defines."""
-    scope = namespace()
-    before = set(scope)
-    exec(compile(code, "<cell>", "exec"), scope)
-    (name,) = set(scope) - before - {"__builtins__"}
-    return scope[name]
-
-
-def first_failure(check, answer) -> str:
-    with pytest.raises(CheckError) as error:
-        check(answer)
-    return str(error.value)
+    """The function or class a solution cell defines, run as in the notebook."""
+    return cells.defined(code, namespace())
 
 
 def test_registries_cover_every_exercise():
@@ -118,13 +109,8 @@ def test_truncation_is_named_even_if_the_scale_differs_in_the_last_bit():
 # --- visible cells: the slips the text warns about are caught already there, and named ---
 
 def visible_failure(grade_id: str, code: str) -> str:
-    """Runs the visible test cell of ``grade_id`` against the answer ``code``; returns its CheckError message."""
-    cell = cells_by_grade_id(load(NOTEBOOK))[f"{grade_id}_visible"]
-    scope = namespace()
-    exec(compile(code, "<answer>", "exec"), scope)
-    with pytest.raises(CheckError) as error:
-        exec(compile(source(cell), "<visible>", "exec"), scope)
-    return str(error.value)
+    """The message the visible test cell of ``grade_id`` fails with after the answer ``code``."""
+    return cells.visible_failure(NOTEBOOK, grade_id, code, namespace())
 
 
 @pytest.mark.parametrize("grade_id, mistake", [

@@ -11,6 +11,8 @@ from torch.nn import functional as F
 from course_utils import checks, finetuning
 from course_utils.checks import CheckError
 from graders.ch05_finetuning import sft, why_finetune
+import cells
+from cells import first_failure
 from notebooks import SOLUTIONS, cells_by_grade_id, load, source
 
 MODULES = [why_finetune, sft]
@@ -31,18 +33,8 @@ def namespace() -> dict:
 
 
 def defined(code: str):
-    """The function a solution cell defines, executed in a namespace like the notebook's setup cell."""
-    names = namespace()
-    before = set(names)
-    exec(compile(code, "<cell>", "exec"), names)
-    (name,) = set(names) - before - {"__builtins__"}
-    return names[name]
-
-
-def first_failure(check, answer) -> str:
-    with pytest.raises(CheckError) as error:
-        check(answer)
-    return str(error.value)
+    """The function or class a solution cell defines, run as in the notebook."""
+    return cells.defined(code, namespace())
 
 
 def test_every_exercise_is_registered_and_has_a_stub():
@@ -139,13 +131,8 @@ def test_sft_references_agree_with_the_course_encoding():
 # --- visible cells: the slips the text warns about are caught already there, and named ---
 
 def visible_failure(notebook: str, grade_id: str, code: str) -> str:
-    """Runs the visible test cell of ``grade_id`` against the answer ``code``; returns its CheckError message."""
-    cell = cells_by_grade_id(load(SOLUTIONS / "05_finetuning" / notebook))[f"{grade_id}_visible"]
-    names = namespace()
-    exec(compile(code, "<answer>", "exec"), names)
-    with pytest.raises(CheckError) as error:
-        exec(compile(source(cell), "<visible>", "exec"), names)
-    return str(error.value)
+    """The message the visible test cell of ``grade_id`` fails with after the answer ``code``."""
+    return cells.visible_failure(SOLUTIONS / "05_finetuning" / notebook, grade_id, code, namespace())
 
 
 @pytest.mark.parametrize("notebook, grade_id, mistake", [
