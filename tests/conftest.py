@@ -34,3 +34,18 @@ def course(tmp_path_factory) -> Path:
     for assignment in ASSIGNMENTS:
         nbgrader(course, "generate_assignment", assignment, "--force")
     return course
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Groups for `--dist loadgroup`: a whole test file goes to one worker (its module fixtures are built once),
+    except the two slowest files, split by chapter over the workers: test_notebooks.py (each chapter executes its
+    own notebooks) and test_autograde.py (each chapter is autograded where its tests run)."""
+    for item in items:
+        group = item.path.stem
+        params = getattr(item, "callspec", None) and item.callspec.params
+        if item.path.name == "test_notebooks.py":
+            group += "-" + params["notebook"].parent.name
+        elif item.path.name == "test_autograde.py":
+            group += "-" + (params or {}).get("assignment", "00_history")
+        item.add_marker(pytest.mark.xdist_group(group))
