@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 
 import torch
@@ -41,7 +42,9 @@ def load_policy():
     """Стартовая политика главы 6: GPT курса с влитым SFT-адаптером; все веса обучаемы, dropout выключен."""
     from peft import PeftModel
 
-    model = PeftModel.from_pretrained(load_model(), str(sft_lora_path())).merge_and_unload()
+    with warnings.catch_warnings():  # peft 0.21 вызывает устаревшее is_gradient_checkpointing из transformers 5
+        warnings.simplefilter("ignore", FutureWarning)
+        model = PeftModel.from_pretrained(load_model(), str(sft_lora_path())).merge_and_unload()
     model.requires_grad_(True)  # peft заморозил базовые веса; после слияния учится вся модель
     return model.eval()
 

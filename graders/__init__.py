@@ -25,7 +25,7 @@ from pathlib import Path
 from types import ModuleType
 
 CHAPTERS = ("ch00_history", "ch01_math", "ch02_attention", "ch03_transformers", "ch04_pretraining",
-            "ch05_finetuning")
+            "ch05_finetuning", "ch06_rl_reasoning")
 
 
 def chapter(assignment: str) -> ModuleType:

@@ -21,7 +21,7 @@ from conftest import nbgrader
 from notebooks import ASSIGNMENTS, SOLUTIONS, load, nbgrader as meta, solution_codes, source
 
 CHAPTER_SPECS = {a: graders.chapter(a) for a in ASSIGNMENTS}
-LOOP_TIMEOUT = 8  # seconds per cell for the `loop` student
+LOOP_TIMEOUT = 12  # seconds per cell for the `loop` student (its other cells must finish within it too)
 
 
 def submit(course, student: str, assignment: str, answers: dict[str, str], notebooks=None, edit_tests=None):
@@ -97,7 +97,7 @@ def autograde(course, assignment: str):
     return course
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def graded(course, assignment):
     return autograde(course, assignment)
 
