@@ -23,7 +23,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from course_utils import bandit, grpo, setup  # noqa: E402
+from course_utils import bandit, grpo, ppo, setup  # noqa: E402
 from course_utils.dpo import long_run_path  # noqa: E402
 from course_utils.rl import reward_model_path  # noqa: E402
 from graders.ch06_rl_reasoning.reasoning import reasoning_benchmark, reasoning_benchmark_markdown  # noqa: E402
@@ -75,6 +75,22 @@ def grpo_section(report: dict) -> list[str]:
     return lines
 
 
+def ppo_section(report: dict) -> list[str]:
+    rows = [["после SFT", "—", "—", *evaluation_cells(report["sft"]["eval"])]]
+    rows += [[name, r["settings"]["beta"], r["settings"]["lr"], *evaluation_cells(r["eval"])]
+             for name, r in report["runs"].items()]
+    steps = next(iter(report["runs"].values()))["settings"]["steps"]
+    return [f"PPO от SFT-политики с моделью награды `data/tiny_reward_model`, {steps} итераций, оценка на всех "
+            "отложенных инструкциях SFT: средняя оценка модели награды, KL к опорной модели (нат на ответ), доля "
+            "точных ответов (семплированных и жадных) и самые частые ответы.", ""] + table(
+        ["политика", "β (KL)", "lr", "оценка", "KL", "точных (семпл)", "точных (жадно)", "частые ответы"], rows)
+
+
+def evaluation_cells(e: dict) -> list:
+    common = ", ".join(f"«{answer}» {share:.0%}" for answer, share in e["most_common"][:3])
+    return [round(e["score"], 2), round(e["kl"], 2), round(e["exact_sampled"], 2), e["exact_greedy"], common]
+
+
 def dpo_section(report: dict) -> list[str]:
     c = report["config"]
     rows = []
@@ -100,6 +116,7 @@ SECTIONS = {
     "bandit": ("Бандит: REINFORCE с базовой линией и без", bandit.bandit_benchmark, bandit_section),
     "reward_model": ("Модель награды", lambda: read_json(reward_model_path() / "training_log.json"),
                      reward_model_section),
+    "ppo": ("PPO с поводком KL и без", ppo.ppo_benchmark, ppo_section),
     "grpo": ("GRPO: свой цикл и trl", grpo.grpo_benchmark, grpo_section),
     "dpo": ("DPO", lambda: read_json(long_run_path()), dpo_section),
     "reasoning": ("Ризонинг: черновик и масштабирование во время ответа", reasoning_benchmark,
