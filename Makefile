@@ -41,6 +41,7 @@ bench: setup
 	$(BIN)/python scripts/bench_pretraining.py
 	$(BIN)/python scripts/bench_finetuning.py
 	$(BIN)/python scripts/bench_lora.py
+	$(BIN)/python scripts/bench_rl.py
 
 bench-tests: setup
 	$(BIN)/python scripts/bench_tests.py $(PYTEST_ARGS)
