@@ -94,7 +94,7 @@ def make_policy(seed: int = 0, width: int = 64, layers: int = 2, heads: int = 4)
 
 
 def copy_policy(model):
-    """Замороженная копия политики — эталонная модель (reference) для штрафа KL."""
+    """Замороженная копия политики — опорная модель (reference) для штрафа KL."""
     from transformers import GPT2LMHeadModel
 
     reference = GPT2LMHeadModel(model.config)
@@ -272,7 +272,7 @@ def train_with_trl(model, tokenizer, settings: GRPOSettings = GRPOSettings(), te
     """Та же задача и те же настройки в ``trl.GRPOTrainer``; журнал в формате ``train_grpo``.
 
     ``loss_type="grpo"`` — усреднение из статьи (по токенам ответа, затем по ответам), ``scale_rewards="group"`` —
-    деление на стандартное отклонение группы. trl строит эталонную модель для KL по пути к весам, поэтому
+    деление на стандартное отклонение группы. trl строит опорную модель для KL по пути к весам, поэтому
     стартовая политика сохраняется во временную папку. ``model`` обучается на месте.
     """
     import tempfile
