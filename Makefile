@@ -7,13 +7,15 @@ BIN        := $(VENV)/bin
 # nbgrader runs tools such as `alembic` from PATH, so the environment's bin/ comes first.
 export PATH := $(abspath $(BIN)):$(PATH)
 LAB_ARGS   ?=
+# The folder `make lab` serves (the tests serve a scratch copy of chapters/)
+LAB_DIR    ?= chapters
 PYTEST_ARGS ?=
 ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
 # make grade A=00_history GRADE_ARGS="--jobs 4"; options: .venv/bin/python -m grading --help
 A          ?= 00_history
 GRADE_ARGS ?=
 
-.PHONY: setup lab test release book bench bench-tests bench-grading grade clean
+.PHONY: setup lab formgrader test release book bench bench-tests bench-grading grade clean
 
 setup: $(VENV)/.installed
 
@@ -24,8 +26,13 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
+# Students: the chapters, with nbgrader's «Validate» only (jupyter/student/ hides the instructor's tools).
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=chapters $(LAB_ARGS)
+	JUPYTER_CONFIG_PATH=$(abspath jupyter/student) $(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) $(LAB_ARGS)
+
+# Instructors: the whole nbgrader UI (formgrader, Create Assignment) on the repository root.
+formgrader: setup
+	$(BIN)/jupyter lab --notebook-dir=. $(LAB_ARGS)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -34,7 +41,7 @@ release: setup
 	for a in $(ASSIGNMENTS); do $(BIN)/nbgrader generate_assignment $$a --force || exit 1; done
 
 book: setup
-	$(BIN)/jupyter-book build . --path-output _build/book
+	$(BIN)/python scripts/build_book.py
 
 bench: setup
 	$(BIN)/python scripts/bench_notebooks.py

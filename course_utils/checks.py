@@ -33,8 +33,8 @@ def fail(message: str, hint: str = "") -> None:
 
 
 def passed(message: str = "Всё верно!") -> None:
-    """Печатает сообщение об успешной проверке."""
-    print(f"✓ {message}")
+    """Печатает сообщение об успешной проверке — зелёной строкой (цвет задают коды ANSI, их понимает Jupyter)."""
+    print(f"\x1b[1;32m✓ {message}\x1b[0m")
 
 
 def call(function, *args, name: str | None = None, hint: str = "", helpers: tuple[str, ...] = ()):
@@ -64,7 +64,7 @@ def call(function, *args, name: str | None = None, hint: str = "", helpers: tupl
                          "Замените raise NotImplementedError() своим кодом.") from error
     except Exception as error:  # noqa: BLE001 — любую ошибку студента объясняем одинаково
         first_line = str(error).strip().splitlines()[0].rstrip(".") if str(error).strip() else ""
-        hint = hint or "Выше видно, в какой строке вашего кода это случилось; сверьте формы тензоров."
+        hint = hint or "Сверьте формы тензоров в строке вашего кода, где это случилось."
         raise CheckError(f"{name} упала с ошибкой {type(error).__name__}: {first_line}. {hint}") from error
     for argument, original, given in zip(_parameter_names(function, len(args)), args, copies):
         if given is not original and not _same_data(original, given):

@@ -90,15 +90,18 @@ def set_offline(offline: bool) -> None:
 
 def setup(seed: int = 42, *, allow_downloads: bool = False, threads: int | None = None,
           verbose: bool = True) -> CourseEnv:
-    """Первая ячейка ноутбука: seed, устройство, потоки CPU, офлайн-режим и стиль графиков.
+    """Первая ячейка ноутбука: seed, устройство, потоки CPU, офлайн-режим, стиль графиков и короткий
+    показ неудачных проверок (``feedback``).
 
     По умолчанию курс работает без сети: ``from_pretrained("org/name")`` сразу
     сообщит об ошибке, а не будет ждать загрузки. Разрешить загрузку можно явно:
     ``setup(allow_downloads=True)`` или переменная окружения ``COURSE_ONLINE=1``.
     """
+    from .feedback import install as show_short_failures
     from .plots import apply_style  # matplotlib грузим только здесь, чтобы env оставался лёгким
 
     set_seed(seed)
+    show_short_failures()
     online = allow_downloads or os.environ.get(ONLINE_OPT_IN_VARIABLE) == "1"
     set_offline(not online)
     apply_style()

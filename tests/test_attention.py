@@ -73,6 +73,7 @@ def test_torch_math_backend_is_the_formula_and_holds_the_whole_score_matrix():
         peaks = []
         for T in (1024, 2048):
             q, k, v = torch.randn(1, T, 64), torch.randn(1, T, 64), torch.randn(1, T, 64)
-            peaks.append(timing.peak_memory_mb(F.scaled_dot_product_attention, q, k, v))
+            # the least of three calls: the process's other threads (a busy CI worker) can only add to a peak
+            peaks.append(min(timing.peak_memory_mb(F.scaled_dot_product_attention, q, k, v) for _ in range(3)))
     score_matrix_mb = 2048 * 2048 * 4 / 2**20
     assert 3 < peaks[1] / peaks[0] < 5 and peaks[1] > score_matrix_mb

@@ -18,7 +18,7 @@ from nbgrader.api import Gradebook
 
 import graders
 from conftest import nbgrader
-from notebooks import ASSIGNMENTS, SOLUTIONS, load, nbgrader as meta, solution_codes, source
+from notebooks import ASSIGNMENTS, SOLUTIONS, exercise_ids, load, nbgrader as meta, solution_codes, source
 
 CHAPTER_SPECS = {a: graders.chapter(a) for a in ASSIGNMENTS}
 LOOP_TIMEOUT = 12  # seconds per cell for the `loop` student (its other cells must finish within it too)
@@ -55,6 +55,16 @@ def exercise_scores(course, student: str, assignment: str, notebooks=None) -> di
                 score, top = scores.get(exercise, (0.0, 0.0))
                 scores[exercise] = (score + grade.score, top + grade.max_score)
     return scores
+
+
+def failed_cells(course, student: str, assignment: str) -> dict[str, str | None]:
+    """«notebook, cell N» → grade_id (None for a cell without one) of each autograded cell with an error output."""
+    failed = {}
+    for path in sorted((course / "autograded" / student / assignment).glob("*.ipynb")):
+        for index, cell in enumerate(load(path)["cells"]):
+            if any(o["output_type"] == "error" for o in cell.get("outputs", [])):
+                failed[f"{path.stem}, cell {index}"] = meta(cell).get("grade_id")
+    return failed
 
 
 def exported_totals(course) -> dict[tuple[str, str], tuple[float, float]]:
@@ -126,6 +136,10 @@ def test_typical_mistakes_lose_points_on_exactly_those_exercises(graded, assignm
     assert set(scores) == set(solution_codes(assignment)), "every exercise of the chapter is graded"
     lost = {exercise for exercise, (score, top) in scores.items() if score < top}
     assert lost == mistaken
+    # the whole notebooks ran here (tests/test_notebooks.py runs them only up to their last test cell)
+    failed = failed_cells(graded, "mistakes", assignment)
+    expected = {f"{exercise}_{kind}" for exercise in mistaken for kind in ("visible", "hidden")}
+    assert set(failed.values()) <= expected, f"cells that failed under nbgrader: {failed}"
     score, top = exported_totals(graded)[(assignment, "mistakes")]
     assert 0 < score < top
 
@@ -175,3 +189,30 @@ def test_feedback_is_generated(history):
     spec = CHAPTER_SPECS[HISTORY]
     fragment = next(iter(spec.MISTAKES[spec.E2E_MISTAKES[0]].values()))[1]  # the Russian sentence the student reads
     assert any(fragment in page.read_text(encoding="utf-8") for page in pages)
+
+
+def test_a_failed_check_is_a_short_russian_block_and_still_scores_zero(history):
+    """The kernel shows a failed check as the course's short block (course_utils.feedback), not a traceback
+    through course_utils; nbgrader still sees an error output and gives the cell 0."""
+    spec = CHAPTER_SPECS[HISTORY]
+    blocks = {meta(cell).get("grade_id"): "\n".join(output["traceback"])
+              for path in (history / "autograded" / "mistakes" / HISTORY).glob("*.ipynb")
+              for cell in load(path)["cells"] for output in cell.get("outputs", []) if output["output_type"] == "error"}
+    for block in blocks.values():
+        assert "✗ Проверка не пройдена" in block and "%tb" in block, block
+        assert "checks.py" not in block and "Traceback" not in block and len(block.splitlines()) <= 6, block
+    scores = exercise_scores(history, "mistakes", HISTORY)
+    for exercise in spec.E2E_MISTAKES:
+        fragment = next(iter(spec.MISTAKES[exercise].values()))[1]  # the sentence that names the mistake
+        assert any(fragment in blocks.get(f"{exercise}_{kind}", "") for kind in ("visible", "hidden")), exercise
+        assert scores[exercise][0] == 0
+
+
+def test_validate_fails_a_wrong_answer_and_passes_a_right_one(history):
+    """What the «Validate» button of JupyterLab runs: `nbgrader validate` on the student's notebook."""
+    notebook = next(p.name for p in (SOLUTIONS / HISTORY).glob("*.ipynb")
+                    if CHAPTER_SPECS[HISTORY].E2E_MISTAKES[0] in exercise_ids(load(p)))
+    wrong = nbgrader(history, "validate", str(history / "submitted" / "mistakes" / HISTORY / notebook)).stdout
+    right = nbgrader(history, "validate", str(history / "submitted" / "solution" / HISTORY / notebook)).stdout
+    assert "VALIDATION FAILED" in wrong and "Проверка не пройдена" in wrong, wrong
+    assert "Success! Your notebook passes all the tests." in right, right

@@ -147,7 +147,7 @@ def test_check_unchanged_detects_in_place_edit():
 
 def test_passed_prints_a_check_mark(capsys):
     checks.passed("Отлично.")
-    assert capsys.readouterr().out == "✓ Отлично.\n"
+    assert capsys.readouterr().out == "\x1b[1;32m✓ Отлично.\x1b[0m\n"  # green in Jupyter
 
 
 def test_call_returns_the_result():

@@ -103,6 +103,11 @@ def test_table_of_contents_lists_every_student_notebook_in_order():
     listed = [entry["file"] for part in toc["parts"] for entry in part["chapters"]]
     expected = [str(p.relative_to(ROOT).with_suffix("")) for p in SOURCE_NOTEBOOKS]
     assert listed == [e.replace("solutions/", "chapters/", 1) for e in expected]
+    for part in toc["parts"]:  # sidebar titles: the part caption already names the chapter
+        for entry in part["chapters"]:
+            heading = source(load(ROOT / f"{entry['file']}.ipynb")["cells"][0]).splitlines()[0]
+            chapter, title = heading.removeprefix("# ").split(" · ", 1)
+            assert part["caption"] == chapter and entry["title"] == title, (entry, heading)
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     assert "solutions/*" in config["exclude_patterns"]
 

@@ -5,8 +5,10 @@
 - each exercise solved alone, all others left as released, passes its own test cells (the independence invariant);
 - each typical mistake in the grader's registry fails the exercise's tests with a Russian sentence that names it.
 
-Each notebook is executed twice in all (as solved and as released); the exercises' cells are then rerun from
-namespace snapshots taken just before each exercise, so no notebook is executed once per exercise or mistake.
+Each notebook is executed twice here (as solved and as released), each time only up to its last test cell: what
+follows cannot change a grade. The whole notebook runs through nbgrader in test_autograde.py, which checks that no
+cell fails there. The exercises' cells are rerun from namespace snapshots taken just before each exercise, so no
+notebook is executed once per exercise or mistake.
 The `notebook` fixture is module-scoped and parametrized, so pytest runs one notebook's tests together and frees
 its executions before the next.
 """
@@ -31,15 +33,16 @@ class Notebook:
     def __init__(self, path):
         self.path = path
         self.cells = code_cells(path)
+        self.graded_part = 1 + max(i for i, cell in enumerate(self.cells) if cell.graded)
 
     @cached_property
     def solved(self):
-        return execute(self.cells)
+        return execute(self.cells[:self.graded_part])
 
     @cached_property
     def released(self):
         """The run with every solution cell holding its released stub."""
-        return execute(code_cells(self.path, stubs=True))
+        return execute(code_cells(self.path, stubs=True)[:self.graded_part])
 
 
 def label(path) -> str:
@@ -69,7 +72,7 @@ def notebook(request):
     return Notebook(request.param)
 
 
-def test_solution_notebook_runs_without_errors(notebook):
+def test_solution_notebook_runs_without_errors_up_to_its_last_test(notebook):
     run = notebook.solved
     errors = {index: f"{type(e).__name__}: {e}" for index, e in run.errors.items()}
     assert not errors, f"cells that failed: {errors}"
