@@ -39,13 +39,14 @@ def course(tmp_path_factory) -> Path:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     """Groups for `--dist loadgroup`: a whole test file goes to one worker (its module fixtures are built once),
-    except the two slowest files, split by chapter over the workers: test_notebooks.py (each chapter executes its
-    own notebooks) and test_autograde.py (each chapter is autograded where its tests run)."""
+    except the two slowest files, split by chapter: one chapter's tests of test_notebooks.py (its in-process
+    notebook runs) and of test_autograde.py (its nbgrader run) share a group. xdist hands out the groups with the
+    most tests first, so these long ones start early instead of trailing at the end."""
     for item in items:
         group = item.path.stem
         params = getattr(item, "callspec", None) and item.callspec.params
         if item.path.name == "test_notebooks.py":
-            group += "-" + params["notebook"].parent.name
+            group = "chapter-" + params["notebook"].parent.name
         elif item.path.name == "test_autograde.py":
-            group += "-" + (params or {}).get("assignment", "00_history")
+            group = "chapter-" + (params or {}).get("assignment", "00_history")
         item.add_marker(pytest.mark.xdist_group(group))
