@@ -33,6 +33,9 @@ def install() -> bool:
 
 def _show(shell, etype, value, tb, tb_offset=None):
     """Обработчик IPython: выводит короткий блок как ошибку ячейки и запоминает её для %tb."""
+    if isinstance(value, UnboundLocalError):  # подкласс NameError, но имя есть — его просто ещё не присвоили
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        return None
     sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb
     lines = report(value, tb)
     shell._showtraceback(etype, value, lines)  # то же сообщение «error», что и у обычного traceback
