@@ -71,8 +71,11 @@ def executed(name: str, cache: Path) -> nbformat.NotebookNode:
         # IPC sockets, not TCP ports: kernels started at the same time (here or by other programs) cannot
         # pick the same port and talk to the wrong client
         kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
-        NotebookClient(notebook, km=kernel, timeout=CELL_TIMEOUT,
-                       resources={"metadata": {"path": str((SOLUTIONS / name).parent)}}).execute()
+        try:
+            NotebookClient(notebook, km=kernel, timeout=CELL_TIMEOUT,
+                           resources={"metadata": {"path": str((SOLUTIONS / name).parent)}}).execute()
+        finally:  # nbclient leaves a kernel it was handed running: stop it, or every notebook's kernel stays in memory
+            kernel.shutdown_kernel(now=True)
     print(f"  {name}: выполнен за {time.perf_counter() - start:.0f} с", flush=True)
     notebook.metadata["course_build_hash"] = key
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -188,6 +188,8 @@ def site(tmp_path_factory) -> Path:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     sphinx_warnings = [line for line in (result.stdout + result.stderr).splitlines() if ": WARNING" in line]
     assert not sphinx_warnings, sphinx_warnings
+    # a kernel that outlives its notebook dies only with the build's worker, and says so
+    assert "Parent appears to have exited" not in result.stderr, "build_book.py left its kernels running"
     return output / "_build" / "html"
 
 
