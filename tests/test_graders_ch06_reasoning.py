@@ -117,7 +117,7 @@ def test_visible_cell_passes_the_reference(grade_id, capsys):
     ("06_rl_reasoning_reasoning_majority_vote", "tie broken by value (sorted)", "встретился в списке раньше"),
     ("06_rl_reasoning_reasoning_majority_vote", "None counted as an answer", "не голосует"),
     ("06_rl_reasoning_reasoning_majority_vote", "crashes when nothing parsed", "верните None"),
-    ("06_rl_reasoning_reasoning_best_of_n", "returns the score", "сам образец"),
+    ("06_rl_reasoning_reasoning_best_of_n", "returns the score", "саму попытку"),
     ("06_rl_reasoning_reasoning_best_of_n", "argmin", "наибольш"),
     ("06_rl_reasoning_reasoning_best_of_n", "later sample wins a tie (>=)", "раньше"),
 ])

@@ -32,10 +32,10 @@ def reference_best_of_n(samples, scores):
 # --- majority_vote ---
 
 TIE_RULE = "При равенстве голосов побеждает ответ, который встретился в списке раньше других"
-NONE_HINT = ("None — это не ответ, а образец, из которого ответ не разобрать: он не голосует. Пропускайте его "
-             "(например, `if answer:`), иначе несколько сломанных образцов перевесят верный ответ.")
+NONE_HINT = ("None — это не ответ, а попытка, из которой ответ не разобрать: она не голосует. Пропускайте её "
+             "(например, `if answer:`), иначе несколько сломанных попыток перевесят верный ответ.")
 EMPTY_HINT = ("Пустая строка '' — тоже нераспознанный ответ и не голосует: условие `if answer is not None` её "
-              "пропускает, а `if answer:` — нет.")
+              "засчитывает, а `if answer:` отбрасывает.")
 ALL_NONE_HINT = ("Если распознанных ответов нет (все None или список пуст), голосовать не за что: верните None, "
                  "а не падайте на пустом Counter или max().")
 COUNT_HINT = "Верните сам ответ (строку) без числа голосов: most_common(1) даёт список пар (ответ, голоса)."
@@ -126,43 +126,43 @@ def check_majority_vote(majority_vote):
 # --- best_of_n ---
 
 ORDER_HINT = ("samples[i] и scores[i] — пара: найдите номер i наибольшей оценки и верните samples[i] с тем же "
-              "номером; не сортируйте образцы и оценки по отдельности.")
-FIRST_HINT = ("При равенстве оценок верните образец, который стоит раньше: сравнивайте строго (`>`), а не `>=`, "
-              "и не сравнивайте пары (оценка, образец) — при равных оценках они упорядочатся по самим образцам.")
+              "номером; не сортируйте попытки и оценки по отдельности.")
+FIRST_HINT = ("При равенстве оценок верните попытку, которая стоит раньше: сравнивайте строго (`>`), а не `>=`, "
+              "и не сравнивайте пары (оценка, попытка) — при равных оценках они упорядочатся по самим попыткам.")
 
 
 def _check_best(best_of_n, samples, scores, name=None):
-    """Вызов и сравнение с эталоном; у неверного образца называет, какое правило его выбрало."""
+    """Вызов и сравнение с эталоном; у неверной попытки называет, какое правило его выбрало."""
     name = name or f"best_of_n({samples!r}, {scores!r})"
     expected = reference_best_of_n(samples, scores)
     result = checks.call(best_of_n, samples, scores, name=name)
     if type(result) in (int, float) and result not in samples:
         if result == max(scores):
-            checks.fail(f"{name}: получено число {result!r} — это наибольшая оценка, а нужен сам образец "
+            checks.fail(f"{name}: получено число {result!r} — это наибольшая оценка, а нужна сама попытка "
                         f"{expected!r}.", "Верните samples[i], где i — номер наибольшей оценки.")
         if type(result) is int and 0 <= result < len(samples):
-            checks.fail(f"{name}: получен номер {result!r}, а нужен сам образец {expected!r}.",
+            checks.fail(f"{name}: получен номер {result!r}, а нужна сама попытка {expected!r}.",
                         "Верните samples[i], а не i.")
     if result is None:
-        checks.fail(f"{name}: ожидался образец {expected!r}, получено None.",
-                    "Оценки бывают и отрицательными: если лучшая оценка сначала равна 0, образец с оценкой "
-                    "ниже нуля её не превзойдёт. Начните с первого образца (best = 0) или с −inf."
+        checks.fail(f"{name}: ожидалась попытка {expected!r}, получено None.",
+                    "Оценки бывают и отрицательными: если лучшая оценка сначала равна 0, попытка с оценкой "
+                    "ниже нуля её не превзойдёт. Начните с первой попытки (best = 0) или с −inf."
                     if max(scores) < 0 else "Не забыли return?")
-    checks.check_type(result, type(expected), name, hint="Верните один из образцов как есть.")
+    checks.check_type(result, type(expected), name, hint="Верните одну из попыток как есть.")
     if result == expected:
         return
     if result not in samples:
-        checks.fail(f"{name}: ожидался {expected!r}, получено {result!r} — такого образца в списке нет.", ORDER_HINT)
+        checks.fail(f"{name}: ожидался {expected!r}, получено {result!r} — такой попытки в списке нет.", ORDER_HINT)
     got = scores[samples.index(result)]
     if len(samples) > 1 and got == min(scores) and min(scores) < max(scores):
-        checks.fail(f"{name}: ожидался {expected!r}, получено {result!r} — образец с наименьшей оценкой {got}.",
-                    "Нужен образец с наибольшей оценкой: argmax, а не argmin (max, а не min).")
+        checks.fail(f"{name}: ожидался {expected!r}, получено {result!r} — попытка с наименьшей оценкой {got}.",
+                    "Нужна попытка с наибольшей оценкой: argmax, а не argmin (max, а не min).")
     if got == max(scores):
         checks.fail(f"{name}: ожидался {expected!r}, получено {result!r}: оценки у них равны, но {expected!r} "
                     f"стоит раньше.", FIRST_HINT)
     if scores[-1] == max(scores) and scores.index(max(scores)) == len(scores) - 1:
-        checks.fail(f"{name}: ожидался последний образец {expected!r} (у него наибольшая оценка), получено "
-                    f"{result!r}.", "Последний образец не рассматривается: цикл должен идти по всем номерам, "
+        checks.fail(f"{name}: ожидалась последняя попытка {expected!r} (у него наибольшая оценка), получено "
+                    f"{result!r}.", "Последняя попытка не рассматривается: цикл должен идти по всем номерам, "
                                     "range(len(scores)), а не range(len(scores) - 1).")
     checks.fail(f"{name}: ожидался {expected!r} (оценка {max(scores)}), получено {result!r} (оценка {got}).",
                 ORDER_HINT)
@@ -193,7 +193,7 @@ def check_best_of_n(best_of_n):
         scores = [rng.choice([0.0, 0.25, 0.5, 0.75, 1.0]) for _ in samples]
         _check_best(best_of_n, samples, scores, name=f"best_of_n на случайном примере №{trial + 1} "
                                                      f"({samples!r}, {scores!r})")
-    checks.passed("best_of_n верна: возвращает образец с наибольшей оценкой, при равенстве — стоящий раньше.")
+    checks.passed("best_of_n верна: возвращает попытку с наибольшей оценкой, при равенстве — стоящую раньше.")
 
 
 # --- реестры ---
@@ -243,7 +243,7 @@ MISTAKES = {
                     "    return counts.most_common(1)[0] if counts else None\n", "без числа голосов"),
     },
     "06_rl_reasoning_reasoning_best_of_n": {
-        "returns the score": (_BEST + "    return max(scores)\n", "наибольшая оценка, а нужен сам образец"),
+        "returns the score": (_BEST + "    return max(scores)\n", "наибольшая оценка, а нужна сама попытка"),
         "returns the index": (_BEST + "    return scores.index(max(scores))\n", "а не i"),
         "argmin": (_BEST + "    return samples[scores.index(min(scores))]\n", "argmax, а не argmin"),
         "samples sorted apart from scores": (
@@ -261,7 +261,7 @@ MISTAKES = {
                     "    for i in range(len(scores) - 1):\n"
                     "        if scores[i] > scores[best]:\n"
                     "            best = i\n"
-                    "    return samples[best]\n", "Последний образец не рассматривается"),
+                    "    return samples[best]\n", "Последняя попытка не рассматривается"),
         "best score starts at 0": (
             _BEST + "    best_sample, best_score = None, 0\n"
                     "    for sample, score in zip(samples, scores):\n"
