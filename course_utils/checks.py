@@ -49,6 +49,7 @@ def call(function, *args, name: str | None = None, hint: str = "", helpers: tupl
     """
     name = name or f"{_name_of(function)}(...)"
     copies = [_private_copy(arg) for arg in args]
+    snapshots = [arg.detach().clone() if _is_graph_tensor(arg) else None for arg in args]
     try:
         with _substituted(_namespace_of(function), _references(helpers)):
             result = function(*copies)
@@ -64,10 +65,12 @@ def call(function, *args, name: str | None = None, hint: str = "", helpers: tupl
                          "Замените raise NotImplementedError() своим кодом.") from error
     except Exception as error:  # noqa: BLE001 — любую ошибку студента объясняем одинаково
         first_line = str(error).strip().splitlines()[0].rstrip(".") if str(error).strip() else ""
-        hint = hint or "Сверьте формы тензоров в строке вашего кода, где это случилось."
+        hint = hint or _hint_for(error)
         raise CheckError(f"{name} упала с ошибкой {type(error).__name__}: {first_line}. {hint}") from error
-    for argument, original, given in zip(_parameter_names(function, len(args)), args, copies):
-        if given is not original and not _same_data(original, given):
+    for argument, original, given, snapshot in zip(_parameter_names(function, len(args)), args, copies, snapshots):
+        changed = (not _same_data(original.detach(), snapshot) if snapshot is not None
+                   else given is not original and not _same_data(original, given))
+        if changed:
             kind = {torch.Tensor: "тензор", np.ndarray: "массив", list: "список", dict: "словарь"}.get(
                 type(original), "аргумент")
             fail(f"{name}: функция изменила входной {kind} {argument} на месте.",
@@ -75,6 +78,20 @@ def call(function, *args, name: str | None = None, hint: str = "", helpers: tupl
                  "(x += ..., x[...] = ..., append). Если вы сдвигаете вход и потом возвращаете, верните "
                  "сохранённое значение: x + h − h не всегда в точности x.")
     return result
+
+
+def _hint_for(error: Exception) -> str:
+    """Подсказка к ошибке внутри функции студента: о типах тензоров, если torch жалуется на dtype, иначе о формах."""
+    text = str(error)
+    if "dtype" in text or ("Double" in text and "Float" in text):
+        return ("Похоже, в одной операции встретились тензоры разных типов (float32 и float64). Новые тензоры "
+                "создавайте с типом входа: torch.zeros(..., dtype=x.dtype) или y.to(x.dtype).")
+    return "Сверьте формы тензоров в строке вашего кода, где это случилось."
+
+
+def _is_graph_tensor(value) -> bool:
+    """Тензор с градиентом: его передают функции как есть (проверка потом берёт по нему градиент)."""
+    return isinstance(value, torch.Tensor) and value.requires_grad
 
 
 def _parameter_names(function, count: int) -> list[str]:
@@ -261,7 +278,7 @@ def check_close(value, expected, *, name: str = "результат", atol: floa
     """Тип → форма → dtype → значения с допуском.
 
     ``mistakes`` — словарь «подсказка → ответ, который даёт типичная ошибка»:
-    если ответ студента совпал с одним из них, сообщение назовёт именно эту ошибку.
+    если ответ студента совпал с одним из них, сообщение назовёт именно эту ошибку (совпал с несколькими — все).
     """
     if isinstance(expected, (torch.Tensor, np.ndarray)):
         _check_array_close(value, expected, name, atol, rtol, hint, mistakes or {}, check_dtype)
@@ -269,11 +286,18 @@ def check_close(value, expected, *, name: str = "результат", atol: floa
     check_type(value, float, name)
     if math.isclose(float(value), float(expected), rel_tol=rtol, abs_tol=atol):
         return
-    for mistake_hint, wrong in (mistakes or {}).items():
-        if math.isclose(float(value), float(wrong), rel_tol=rtol, abs_tol=atol):
-            hint = mistake_hint
-            break
-    fail(f"{name}: ожидалось {float(expected):.6g}, получено {float(value):.6g}.", hint)
+    matched = [text for text, wrong in (mistakes or {}).items()
+               if math.isclose(float(value), float(wrong), rel_tol=rtol, abs_tol=atol)]
+    fail(f"{name}: ожидалось {float(expected):.6g}, получено {float(value):.6g}.", mistake_hint(matched) or hint)
+
+
+def mistake_hint(matched: list[str]) -> str:
+    """Подсказка по совпавшим типичным ошибкам (их подсказкам); если такой ответ дают несколько разных ошибок,
+    названы все; ни одной — пустая строка."""
+    matched = list(dict.fromkeys(matched))
+    if len(matched) <= 1:
+        return "".join(matched)
+    return "Такой ответ дают разные ошибки — проверьте каждую: " + " Или: ".join(matched)
 
 
 def _as_numpy(array) -> np.ndarray:
@@ -296,10 +320,11 @@ def _check_array_close(value, expected, name, atol, rtol, hint, mistakes, compar
         fail(f"{name}: в ответе есть NaN.", hint or "Ищите деление на ноль, log(0) или переполнение exp.")
     if np.allclose(got, want, atol=atol, rtol=rtol):
         return
-    for mistake_hint, wrong in mistakes.items():
-        wrong = _as_numpy(wrong).astype(np.float64)
-        if wrong.shape == got.shape and np.allclose(got, wrong, atol=atol, rtol=rtol):
-            fail(f"{name}: значения не совпадают с ожидаемыми.", mistake_hint)
+    wrong_values = {text: _as_numpy(wrong).astype(np.float64) for text, wrong in mistakes.items()}
+    matched = [text for text, wrong in wrong_values.items()
+               if wrong.shape == got.shape and np.allclose(got, wrong, atol=atol, rtol=rtol)]
+    if matched:
+        fail(f"{name}: значения не совпадают с ожидаемыми.", mistake_hint(matched))
     diff = np.abs(got - want)
     where = np.unravel_index(np.argmax(diff), diff.shape) if diff.ndim else ()
     position = f" в позиции {tuple(int(i) for i in where)}" if where else ""
@@ -342,10 +367,7 @@ def check_equal(value, expected, name: str = "результат", hint: str = "
     check_type(value, _scalar_type(expected), name)
     if _same(value, expected):
         return
-    for mistake_hint, wrong in (mistakes or {}).items():
-        if _same(value, wrong):
-            hint = mistake_hint
-            break
+    hint = mistake_hint([text for text, wrong in (mistakes or {}).items() if _same(value, wrong)]) or hint
     if isinstance(expected, (list, tuple)):
         if len(value) != len(expected):
             fail(f"{name}: ожидалось {len(expected)} элементов, получено {len(value)}.", hint)

@@ -295,6 +295,35 @@ def test_call_passes_tensors_that_require_grad_as_they_are():
     assert w.grad.tolist() == [3.0, 3.0]
 
 
+def test_call_names_an_in_place_change_of_a_tensor_with_a_gradient():
+    values = torch.tensor([1.0, 2.0], requires_grad=True) * 1  # a critic's output: not a leaf, has a gradient
+
+    def through_detach(rewards, values):
+        result = values.detach()  # shares the memory of values
+        return result.neg_().add_(rewards)
+
+    text = message(checks.call, through_detach, torch.tensor([3.0, 1.0]), values)
+    assert "изменила входной тензор values на месте" in text
+
+
+def test_a_value_two_mistakes_give_names_both():
+    expected = torch.tensor([1.0, 2.0])
+    text = message(checks.check_close, expected * 0, expected,
+                   mistakes={"Забыт множитель.": expected * 0, "Логиты вместо вероятностей.": expected * 0})
+    assert "Забыт множитель." in text and "Логиты вместо вероятностей." in text
+    assert "разные ошибки" in message(checks.check_close, 0.0, 1.0, mistakes={"A.": 0.0, "B.": 0.0})
+    assert "разные ошибки" in message(checks.check_equal, "x", "y", mistakes={"A.": "x", "B.": "x"})
+    assert message(checks.check_equal, "x", "y", mistakes={"A.": "x", "B.": "z"}).endswith("A.")
+
+
+def test_a_dtype_clash_inside_the_function_is_named():
+    def mixed(x):
+        return torch.ones(2, dtype=torch.float32) @ x
+
+    text = message(checks.call, mixed, torch.ones(2, dtype=torch.float64))
+    assert "float32 и float64" in text and "формы" not in text
+
+
 def test_a_library_not_implemented_error_is_not_called_an_unfinished_stub():
     class Misspelled(torch.nn.Module):
         def froward(self, x):

@@ -31,6 +31,8 @@ ALL_HINT = ("Сложены логарифмы вероятностей всех
             "log_probs[actions] — по одному числу на каждый ответ батча.")
 IGNORED_HINT = ("Базовая линия не вычтена: награду умножают не саму по себе, а за вычетом базовой линии — "
                 "(rewards − baseline) · log π.")
+BATCH_MEAN_HINT = ("Вычтена средняя награда этого батча, а базовая линия — аргумент baseline: вычитайте "
+                   "переданное значение, (rewards − baseline) · log π.")
 ADDED_HINT = "Базовая линия прибавлена, а её вычитают: множитель — rewards − baseline."
 SUM_HINT = ("Сумма вместо среднего: docstring задаёт среднее по батчу (.mean()), тогда шаг обучения не зависит от "
             "числа ответов в батче.")
@@ -51,6 +53,7 @@ def _wrong_losses():
         ALL_HINT: lambda lg, a, r, b: -((r - b) * log_probs(lg).sum()).mean(),
         IGNORED_HINT: lambda lg, a, r, b: -(r * log_probs(lg)[a]).mean(),
         ADDED_HINT: lambda lg, a, r, b: -((r + b) * log_probs(lg)[a]).mean(),
+        BATCH_MEAN_HINT: lambda lg, a, r, b: -((r - r.mean()) * log_probs(lg)[a]).mean(),
         SUM_HINT: lambda lg, a, r, b: -((r - b) * log_probs(lg)[a]).sum(),
         LOGITS_HINT: lambda lg, a, r, b: -((r - b) * lg[a]).mean(),
     }
@@ -231,6 +234,11 @@ MISTAKES = {
         "loss.item() breaks the graph": (
             _LOSS + _LOG + "    return -((rewards - baseline) * log_probs[actions]).mean().item()\n",
             "обрывает граф"),
+        "batch mean subtracted instead of the baseline argument": (
+            _LOSS + _LOG + "    return -((rewards - rewards.mean()) * log_probs[actions]).mean()\n", "аргумент baseline"),
+        "one-hot made in float32 (breaks on float64 input)": (
+            _LOSS + _LOG + "    onehot = torch.nn.functional.one_hot(actions, len(logits)).float()\n"
+            "    return -((rewards - baseline) * (onehot @ log_probs)).mean()\n", "разных типов"),
     },
     "06_rl_reasoning_bandit_baseline": {
         "momentum applied to the new reward instead of the old baseline": (

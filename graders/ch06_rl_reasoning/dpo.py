@@ -121,23 +121,31 @@ def _checked_logprob(sequence_logprob, logits, ids, mask, label):
                     "Логарифмы вероятностей — числа float: не переводите их в целые.")
     if not result.requires_grad:
         checks.fail(f"{name}: результат не зависит от логитов (requires_grad=False).", GRAPH_LOGPROB_HINT)
-    expected = reference_sequence_logprob(logits, ids, mask)
-    mistakes = {}
+    expected, expected_gradient = _value_and_gradient(reference_sequence_logprob, logits, ids, mask)
+    values, gradients = {}, {}
     for hint, wrong in _wrong_logprobs().items():
-        value = wrong(logits, ids, mask)
+        value, gradient = _value_and_gradient(wrong, logits, ids, mask)
         if not torch.allclose(value.double(), expected.double(), atol=1e-5, rtol=1e-4):
-            mistakes[hint] = value
+            values[hint] = value
+        if not torch.allclose(gradient.double(), expected_gradient.double(), atol=1e-5, rtol=1e-4):
+            gradients[hint] = gradient
     checks.check_close(result.detach(), expected, name=f"значение {name}", atol=1e-5, rtol=1e-4, check_dtype=False,
                        hint="log π(ответа) = Σ по токенам ответа log_softmax(logits[:, :-1])[input_ids[:, 1:]].",
-                       mistakes=mistakes)
+                       mistakes=values)
     (gradient,) = torch.autograd.grad(result.sum(), leaf, allow_unused=True)
     if gradient is None:
         checks.fail(f"{name}: градиент не дошёл до логитов.", GRAPH_LOGPROB_HINT)
-    reference_leaf = logits.clone().requires_grad_(True)
-    (expected_gradient,) = torch.autograd.grad(reference_sequence_logprob(reference_leaf, ids, mask).sum(),
-                                               reference_leaf)
     checks.check_close(gradient, expected_gradient, name=f"градиент {name} по логитам", atol=1e-5, rtol=1e-4,
-                       check_dtype=False, hint="Логиты позиций запроса и дополнения не должны влиять на результат.")
+                       check_dtype=False, hint="Логиты позиций запроса и дополнения не должны влиять на результат.",
+                       mistakes=gradients)
+
+
+def _value_and_gradient(logprob_fn, logits, ids, mask):
+    """Значение log π ответов и градиент их суммы по логитам (на копии логитов)."""
+    leaf = logits.detach().clone().requires_grad_(True)
+    value = logprob_fn(leaf, ids, mask)
+    (gradient,) = torch.autograd.grad(value.sum(), leaf)
+    return value.detach(), gradient
 
 
 def check_sequence_logprob(sequence_logprob):
@@ -276,6 +284,10 @@ _LOSS = ("def dpo_loss(policy_chosen, policy_rejected, ref_chosen, ref_rejected,
 MISTAKES = {
     "06_rl_reasoning_dpo_sequence_logprob": {
         "prompt tokens summed too": (_LOGPROB + _SHIFTED + "    return tokens.sum(dim=1)\n", "вместе с запросом"),
+        "softmax over the positions (wrong axis)": (
+            _LOGPROB + "    log_probs = torch.log_softmax(logits[:, :-1], dim=1)\n"
+            "    tokens = torch.gather(log_probs, 2, input_ids[:, 1:].unsqueeze(-1)).squeeze(-1)\n"
+            "    return (tokens * response_mask[:, 1:]).sum(dim=1)\n", "не по той оси"),
         "no shift": (_LOGPROB
                      + "    log_probs = torch.log_softmax(logits, dim=-1)\n"
                      + "    tokens = torch.gather(log_probs, 2, input_ids.unsqueeze(-1)).squeeze(-1)\n"

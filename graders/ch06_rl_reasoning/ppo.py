@@ -85,6 +85,9 @@ MAX_HINT = ("Взят максимум, а нужен минимум: min(ratio 
             "а при положительном — не ограничивает рост.")
 LOSS_SIGN_HINT = ("Знак лосса перепутан: цель PPO (surrogate) увеличивают, а оптимизатор лосс уменьшает — "
                   "верните минус среднее: −mean(min(...)).")
+ALWAYS_CLIP_HINT = ("Взято только обрезанное слагаемое clip(ratio) · A, без минимума с ratio · A. PPO берёт "
+                    "min(ratio · A, clip(ratio, 1 − eps, 1 + eps) · A): обрезка срабатывает, только когда она "
+                    "уменьшает цель.")
 NO_CLIP_HINT = ("Обрезки нет: это просто −mean(ratio · A). PPO берёт min(ratio · A, clip(ratio, 1 − eps, 1 + eps) · "
                 "A), чтобы за одну порцию ответов политика не уходила далеко от старой.")
 SUM_HINT = "Сумма вместо среднего: docstring задаёт среднее по всем элементам (.mean())."
@@ -112,6 +115,7 @@ def _wrong_clip_losses():
                                                       clip(torch.exp(new - old), eps) * a).mean(),
         LOSS_SIGN_HINT: lambda new, old, a, eps: surrogate(torch.exp(new - old), a, eps).mean(),
         NO_CLIP_HINT: lambda new, old, a, eps: -(torch.exp(new - old) * a).mean(),
+        ALWAYS_CLIP_HINT: lambda new, old, a, eps: -(clip(torch.exp(new - old), eps) * a).mean(),
         SUM_HINT: lambda new, old, a, eps: -surrogate(torch.exp(new - old), a, eps).sum(),
         EPS_HINT: lambda new, old, a, eps: -surrogate(torch.exp(new - old), a, 0.2).mean(),
     }
@@ -286,6 +290,9 @@ MISTAKES = {
                                                                "без градиента (.detach())"),
         "batch-mean value as the baseline": (_ADV + "    return (rewards - values.mean()).detach()\n",
                                              "среднее предсказание критика"),
+        "critic output changed in place": (_ADV + "    result = values.detach()\n"
+                                                  "    result.neg_().add_(rewards)\n"
+                                                  "    return result\n", "на месте"),
     },
     "06_rl_reasoning_ppo_clipped_objective": {
         "ratio as a log-prob difference (not exponentiated)": (
@@ -305,6 +312,8 @@ MISTAKES = {
             _CLIP + _RATIO + _CLIPPED + "    return torch.min(ratio * advantages, clipped * advantages).mean()\n",
             "Знак лосса перепутан"),
         "no clipping": (_CLIP + _RATIO + "    return -(ratio * advantages).mean()\n", "Обрезки нет"),
+        "clipped term alone (no min)": (_CLIP + _RATIO + _CLIPPED + "    return -(clipped * advantages).mean()\n",
+                                        "без минимума"),
         "eps ignored (0.2 hard-coded)": (
             _CLIP + _RATIO + "    clipped = torch.clamp(ratio, 0.8, 1.2)\n"
             + "    return -torch.min(ratio * advantages, clipped * advantages).mean()\n", "не зависит от eps"),

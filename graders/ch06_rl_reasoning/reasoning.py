@@ -2,6 +2,7 @@
 и замеры ноутбука на большем числе задач для benchmarks/ (reasoning_benchmark)."""
 from __future__ import annotations
 
+import numbers
 import random
 
 from course_utils import checks
@@ -84,10 +85,12 @@ def _check_vote(majority_vote, answers, expected, name=None):
     if result not in answers:
         checks.fail(f"{name}: ожидалось {expected!r}, получено {result!r} — такого ответа в списке нет.",
                     "Верните один из ответов списка, а не строку, собранную заново.")
-    for hint, wrong in _tie_mistakes(answers):
-        if result == wrong:
-            checks.fail(f"{name}: ожидалось {expected!r}, получено {result!r}.", hint)
-    checks.fail(f"{name}: ожидалось {expected!r}, получено {result!r}.",
+    hint = checks.mistake_hint([hint for hint, wrong in _tie_mistakes(answers) if result == wrong])
+    valid = [a for a in answers if a]
+    if not hint and valid.count(result) == valid.count(expected):
+        hint = (f"{TIE_RULE}. Порядок set() и sorted() не связан с порядком ответов в списке: считайте голоса в "
+                f"dict или Counter — они помнят, какой ответ встретился раньше.")
+    checks.fail(f"{name}: ожидалось {expected!r}, получено {result!r}.", hint or
                 "Посчитайте голоса каждого распознанного ответа и верните ответ с наибольшим числом голосов.")
 
 
@@ -136,11 +139,11 @@ def _check_best(best_of_n, samples, scores, name=None):
     name = name or f"best_of_n({samples!r}, {scores!r})"
     expected = reference_best_of_n(samples, scores)
     result = checks.call(best_of_n, samples, scores, name=name)
-    if type(result) in (int, float) and result not in samples:
+    if isinstance(result, numbers.Real) and not isinstance(result, bool) and result not in samples:
         if result == max(scores):
             checks.fail(f"{name}: получено число {result!r} — это наибольшая оценка, а нужна сама попытка "
                         f"{expected!r}.", "Верните samples[i], где i — номер наибольшей оценки.")
-        if type(result) is int and 0 <= result < len(samples):
+        if isinstance(result, numbers.Integral) and 0 <= result < len(samples):
             checks.fail(f"{name}: получен номер {result!r}, а нужна сама попытка {expected!r}.",
                         "Верните samples[i], а не i.")
     if result is None:
@@ -154,6 +157,10 @@ def _check_best(best_of_n, samples, scores, name=None):
     if result not in samples:
         checks.fail(f"{name}: ожидался {expected!r}, получено {result!r} — такой попытки в списке нет.", ORDER_HINT)
     got = scores[samples.index(result)]
+    if max(scores) < 0 and result == samples[0]:
+        checks.fail(f"{name}: ожидался {expected!r}, получено {result!r} — первая попытка.",
+                    "Все оценки здесь отрицательные: если лучшая оценка сначала равна 0, ни одна попытка её не "
+                    "превзойдёт, и остаётся первая. Начните с оценки первой попытки или с −inf.")
     if len(samples) > 1 and got == min(scores) and min(scores) < max(scores):
         checks.fail(f"{name}: ожидался {expected!r}, получено {result!r} — попытка с наименьшей оценкой {got}.",
                     "Нужна попытка с наибольшей оценкой: argmax, а не argmin (max, а не min).")
@@ -229,6 +236,9 @@ MISTAKES = {
                     "        if best is None or votes >= counts[best]:\n"
                     "            best = answer\n"
                     "    return best\n", "встреченный позже"),
+        "max over a set (order of a set is arbitrary)": (
+            _VOTE + "    valid = [a for a in answers if a]\n"
+                    "    return max(set(valid), key=valid.count) if valid else None\n", "встретился в списке раньше"),
         "None counted as an answer": (
             _VOTE + "    if not any(answers):\n"
                     "        return None\n"
@@ -272,6 +282,14 @@ MISTAKES = {
             _BEST + "    i = scores.index(max(scores))\n"
                     "    scores.sort()\n"
                     "    return samples[i]\n", "на месте"),
+        "best score starts at 0 with the first sample": (
+            _BEST + "    best_sample, best_score = samples[0], 0\n"
+                    "    for sample, score in zip(samples, scores):\n"
+                    "        if score > best_score:\n"
+                    "            best_sample, best_score = sample, score\n"
+                    "    return best_sample\n", "−inf"),
+        "returns numpy's index": (_BEST + "    import numpy as np\n"
+                                          "    return np.argmax(scores)\n", "а не i"),
     },
 }
 

@@ -143,6 +143,8 @@ MEANS_HINT = ("Сравнены средние награды, а нужна д�
               "r_rejected поэлементно) и усредните.")
 TENSOR_HINT = ("Верните число float, а не тензор: превратите долю в число через .item() (или float(...)). Число "
                "удобно печатать и складывать в таблицы.")
+SIGN_ACCURACY_HINT = ("Это среднее знаков sign(r_chosen − r_rejected): неверная пара даёт −1, ничья 0. Нужна доля "
+                      "верных пар от 0 до 1: (r_chosen > r_rejected).float().mean().")
 ACCURACY_HINT = "Точность = (r_chosen > r_rejected).float().mean().item()."
 
 
@@ -153,7 +155,8 @@ def accuracy_mistakes(r_chosen, r_rejected):
             COUNT_HINT: won.sum().item(),
             PERCENT_HINT: 100 * won.mean().item(),
             SWAP_ACCURACY_HINT: (r_rejected > r_chosen).double().mean().item(),
-            MEANS_HINT: float(r_chosen.double().mean() > r_rejected.double().mean())}
+            MEANS_HINT: float(r_chosen.double().mean() > r_rejected.double().mean()),
+            SIGN_ACCURACY_HINT: torch.sign(r_chosen.double() - r_rejected.double()).mean().item()}
 
 
 def _checked_accuracy(pairwise_accuracy, r_chosen, r_rejected, label):
@@ -235,6 +238,7 @@ MISTAKES = {
         "ties counted as correct (>= instead of >)": (
             _ACCURACY + "    return (r_chosen >= r_rejected).float().mean().item()\n", "Ничья засчитана"),
         "count instead of share": (_ACCURACY + "    return (r_chosen > r_rejected).sum().item()\n", "доля"),
+        "mean of signs": (_ACCURACY + "    return (r_chosen - r_rejected).sign().mean().item()\n", "среднее знаков"),
         "tensor instead of a float": (_ACCURACY + "    return (r_chosen > r_rejected).float().mean()\n", ".item()"),
         "percent instead of share": (
             _ACCURACY + "    return 100 * (r_chosen > r_rejected).float().mean().item()\n", "проценты"),
