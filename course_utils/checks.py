@@ -81,11 +81,19 @@ def call(function, *args, name: str | None = None, hint: str = "", helpers: tupl
 
 
 def _hint_for(error: Exception) -> str:
-    """Подсказка к ошибке внутри функции студента: о типах тензоров, если torch жалуется на dtype, иначе о формах."""
+    """Подсказка к ошибке внутри функции студента — по её виду: имя, атрибут, тип тензора, view, формы."""
     text = str(error)
+    if isinstance(error, NameError):
+        return ("Это имя не определено там, где написана функция: импортируйте или определите его (например, "
+                "import torch.nn.functional as F) и выполните ячейку заново.")
+    if isinstance(error, AttributeError):
+        return "У объекта нет такого атрибута или метода: проверьте имя и тип объекта (print(type(x)))."
     if "dtype" in text or ("Double" in text and "Float" in text):
         return ("Похоже, в одной операции встретились тензоры разных типов (float32 и float64). Новые тензоры "
                 "создавайте с типом входа: torch.zeros(..., dtype=x.dtype) или y.to(x.dtype).")
+    if "view size is not compatible" in text:
+        return ("Срез вроде logits[:, :-1] лежит в памяти не подряд, и .view его не перестроит: используйте "
+                ".reshape(...) (или .contiguous().view(...)).")
     return "Сверьте формы тензоров в строке вашего кода, где это случилось."
 
 

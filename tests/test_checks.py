@@ -324,6 +324,13 @@ def test_a_dtype_clash_inside_the_function_is_named():
     assert "float32 и float64" in text and "формы" not in text
 
 
+def test_the_hint_matches_the_kind_of_error():
+    assert "импортируйте" in message(checks.call, lambda x: undefined_name(x), 1)  # noqa: F821
+    assert "атрибута" in message(checks.call, lambda x: x.no_such_method(), torch.ones(2))
+    assert ".reshape" in message(checks.call, lambda x: x[:, :-1].view(-1), torch.ones(2, 3))
+    assert "формы" in message(checks.call, lambda x: x @ x, torch.ones(2, 3))
+
+
 def test_a_library_not_implemented_error_is_not_called_an_unfinished_stub():
     class Misspelled(torch.nn.Module):
         def froward(self, x):

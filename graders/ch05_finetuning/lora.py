@@ -86,6 +86,10 @@ def _lora_layer(LoRALinear, d_in, d_out, r, alpha, seed):
                         "Сохраните исходный слой в self.base, матрицы — в self.A и self.B, масштаб — в self.scale.")
     if not isinstance(layer.base, nn.Linear) or layer.base.weight.shape != (d_out, d_in):
         checks.fail(f"{name}: self.base — не исходный слой nn.Linear({d_in}, {d_out}).", "Сохраните base как есть.")
+    if layer.base is not base:
+        checks.fail(f"{name}: self.base — копия слоя, а не сам слой base.",
+                    "Сохраните сам слой: self.base = base. Копия удваивает память, а модель, в которую вы ставите "
+                    "адаптер, продолжала бы ссылаться на старый слой.")
     if not (torch.equal(layer.base.weight, weight) and torch.equal(layer.base.bias, bias)):
         checks.fail(f"{name}: веса base изменились при создании слоя.",
                     "LoRA не трогает обученный вес W: он остаётся как был, учится только поправка.")
@@ -118,11 +122,15 @@ def _check_parameters(layer, name, d_in, d_out, r):
                     "Если нулевые и A, и B, градиенты обеих равны нулю, и обучение не сдвинется с места. A — "
                     "случайная: torch.randn(r, d_in) / math.sqrt(d_in).")
     spread, expected = A.detach().std().item(), 1 / math.sqrt(d_in)
-    if not spread < 4 * expected:
-        checks.fail(f"{name}: матрица A слишком крупная: стандартное отклонение {spread:.3g}, а ожидалось около "
+    # на большой матрице выборочное std точное (±3 % при 1000 числах): проверяем его с двух сторон
+    low, high = (0.8, 1.25) if A.numel() >= 1000 else (0, 4)
+    if not low * expected < spread < high * expected:
+        size = "крупная" if spread >= high * expected else "мелкая"
+        checks.fail(f"{name}: матрица A слишком {size}: стандартное отклонение {spread:.3g}, а ожидалось около "
                     f"1/√d_in = {expected:.3g}.",
-                    "Поделите случайные числа на √d_in: A = torch.randn(r, d_in) / math.sqrt(d_in). Тогда x · Aᵀ "
-                    "того же порядка, что и x, и обучение не разгоняется с первых шагов.")
+                    "Поделите случайные числа на √d_in (d_in = base.in_features, а не d_out и не r): "
+                    "A = torch.randn(r, d_in) / math.sqrt(d_in). Тогда x · Aᵀ того же порядка, что и x, и обучение "
+                    "не разгоняется с первых шагов.")
     trainable = sum(p.numel() for p in layer.parameters() if p.requires_grad)
     if trainable != r * (d_in + d_out):
         checks.fail(f"{name}: обучаемых параметров {trainable}, а у LoRA их r · (d_in + d_out) = {r * (d_in + d_out)}.",
@@ -133,6 +141,8 @@ def _check_forward(layer, name, d_in, d_out, r, alpha, seed):
     """Выход при B = 0 совпадает с base; при случайной B — с формулой base(x) + (alpha/r)·(x Aᵀ) Bᵀ."""
     checks.check_close(layer.scale, alpha / r, name=f"self.scale у {name}", hint=SCALE_HINT,
                        mistakes={SCALE_HINT: r / alpha,
+                                 "Целочисленное деление: alpha // r отбрасывает дробную часть (8 // 3 = 2), а "
+                                 "масштаб — обычная дробь alpha / r.": alpha // r,
                                  "Масштаб — alpha / r, а не просто alpha: при большем ранге поправка иначе "
                                  "росла бы вместе с r.": alpha})
     generator = torch.Generator().manual_seed(seed)
@@ -163,8 +173,9 @@ def _check_forward(layer, name, d_in, d_out, r, alpha, seed):
 
 
 def check_lora_linear(LoRALinear):
-    """Формы и начальные значения, заморозка base, масштаб, выход и градиенты на трёх слоях разной формы."""
-    for d_in, d_out, r, alpha, seed in [(12, 7, 3, 6, 0), (8, 20, 4, 16, 1), (16, 16, 1, 4, 2), (128, 384, 8, 16, 3)]:
+    """Формы и начальные значения, заморозка base, масштаб (и дробный alpha / r), выход и градиенты на пяти слоях."""
+    for d_in, d_out, r, alpha, seed in [(12, 7, 3, 6, 0), (8, 20, 4, 16, 1), (16, 16, 1, 4, 2), (128, 384, 8, 16, 3),
+                                        (10, 6, 3, 8, 4)]:
         layer, name = _lora_layer(LoRALinear, d_in, d_out, r, alpha, seed)
         _check_parameters(layer, name, d_in, d_out, r)
         _check_forward(layer, name, d_in, d_out, r, alpha, seed)
@@ -229,6 +240,9 @@ def _check_against_peft(lora_parameter_count):
 
 TRANSPOSE_HINT = ("Поправку не нужно транспонировать: B · A уже имеет форму веса nn.Linear (d_out, d_in). "
                   "Транспонировать её приходится только для Conv1D из GPT-2, у которого вес хранится как (d_in, d_out).")
+MERGE_SHAPE_HINT = ("Формы не сходятся. nn.Linear(d_in, d_out) — сначала число входов (base.in_features), потом "
+                    "выходов; вес у него формы (d_out, d_in), как у B · A, поэтому поправку не транспонируют "
+                    "(это нужно только для Conv1D из GPT-2).")
 MERGE_SCALE_HINT = "Поправку умножают на масштаб: W + self.scale · B · A, где scale = alpha / r."
 
 
@@ -245,7 +259,7 @@ def check_merged(merge_lora, layer, name):
     """merge_lora(layer): nn.Linear тех же размеров, выход совпадает со слоем LoRA, слой не изменился."""
     d_out, d_in = layer.base.weight.shape
     saved = {key: value.detach().clone() for key, value in layer.state_dict().items()}
-    merged = checks.call(merge_lora, layer, name=name, hint=TRANSPOSE_HINT if d_in != d_out else "")
+    merged = checks.call(merge_lora, layer, name=name, hint=MERGE_SHAPE_HINT if d_in != d_out else "")
     if not isinstance(merged, nn.Linear):
         checks.fail(f"{name}: ожидался слой nn.Linear, получено {checks.describe(merged)}.",
                     "Создайте новый nn.Linear(d_in, d_out) и запишите в него веса W + (alpha / r) · B · A.")
@@ -255,8 +269,10 @@ def check_merged(merge_lora, layer, name):
     changed = [key for key, value in layer.state_dict().items() if not torch.equal(value, saved[key])]
     if changed:
         checks.fail(f"{name} изменила LoRA-слой на месте ({', '.join(changed)}).",
-                    "Не меняйте base: после этого LoRA-слой прибавлял бы поправку дважды. Создайте новый nn.Linear.")
-    checks.check_shape(merged.weight, (d_out, d_in), f"вес слоя из {name}", hint=TRANSPOSE_HINT)
+                    "Не меняйте слой, который сливаете, — ни base, ни A и B: после этого он считал бы иначе (а "
+                    "изменённый base получил бы поправку дважды). Создайте новый nn.Linear и запишите в него "
+                    "W + scale · B · A.")
+    checks.check_shape(merged.weight, (d_out, d_in), f"вес слоя из {name}", hint=MERGE_SHAPE_HINT)
     if merged.bias is None:
         checks.fail(f"{name}: у слоя нет смещения (bias).", "Смещение LoRA не меняет: скопируйте base.bias.")
     W = layer.base.weight.detach()
@@ -350,6 +366,14 @@ MISTAKES = {
             _CLASS + _FREEZE
             + "        self.A = torch.randn(r, base.in_features) / math.sqrt(base.in_features)\n"
             + "        self.B = torch.zeros(base.out_features, r)\n" + _SCALE + _FORWARD, "а не nn.Parameter"),
+        "scale by integer division": (_CLASS + _FREEZE + _A + _B + "        self.scale = alpha // r\n" + _FORWARD,
+                                      "Целочисленное деление"),
+        "A scaled by 1/sqrt(d_out)": (
+            _CLASS + _FREEZE + "        self.A = nn.Parameter(torch.randn(r, base.in_features) / "
+                               "math.sqrt(base.out_features))\n" + _B + _SCALE + _FORWARD, "а не d_out"),
+        "base copied": (_CLASS.replace("self.base = base\n", "self.base = nn.Linear(base.in_features, "
+                                       "base.out_features)\n        self.base.load_state_dict(base.state_dict())\n")
+                        + _FREEZE + _A + _B + _SCALE + _FORWARD, "копия слоя"),
     },
     "05_finetuning_lora_count": {
         "product instead of sum": (_COUNT + "    return d_in * d_out * r\n", "складываются, а не перемножаются"),
@@ -371,5 +395,15 @@ MISTAKES = {
             "    with torch.no_grad():\n"
             "        layer.base.weight += layer.scale * layer.B @ layer.A\n"
             "    return layer.base\n", "вернула сам self.base"),
+        "nn.Linear(d_out, d_in)": (_MERGE.replace("nn.Linear(base.in_features, base.out_features)",
+                                                  "nn.Linear(base.out_features, base.in_features)")
+                                   + "        merged.weight.copy_(base.weight + layer.scale * layer.B @ layer.A)\n"
+                                   + _BIAS, "сначала число входов"),
+        "B scaled in place": (
+            _MERGE + "        merged.weight.copy_(base.weight + layer.B.mul_(layer.scale) @ layer.A)\n" + _BIAS,
+            "ни base, ни A и B"),
+        "bias=False": (_MERGE.replace("base.out_features)", "base.out_features, bias=False)")
+                       + "        merged.weight.copy_(base.weight + layer.scale * layer.B @ layer.A)\n"
+                       + "    return merged\n", "смещени"),
     },
 }

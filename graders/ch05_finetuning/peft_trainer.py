@@ -48,6 +48,24 @@ def tiny_opt(seed: int = 1):
         word_embed_proj_dim=16, max_position_embeddings=32))
 
 
+def tiny_bert_decoder(seed: int = 2):
+    """BERT-декодер (BertLMHeadModel): выходной слой называется cls.predictions.decoder, а не lm_head."""
+    from transformers import BertConfig, BertLMHeadModel
+
+    torch.manual_seed(seed)
+    return BertLMHeadModel(BertConfig(vocab_size=100, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                      intermediate_size=32, max_position_embeddings=32, is_decoder=True))
+
+
+def tiny_mistral_backbone(seed: int = 3):
+    """Mistral без выходного слоя (MistralModel): get_output_embeddings() — None, исключать нечего."""
+    from transformers import MistralConfig, MistralModel
+
+    torch.manual_seed(seed)
+    return MistralModel(MistralConfig(vocab_size=100, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                                      num_attention_heads=2, num_key_value_heads=1))
+
+
 def with_lora(model, **config):
     """peft-модель с LoRA (предупреждения peft о Conv1D не печатаются)."""
     from peft import LoraConfig, get_peft_model
@@ -66,6 +84,10 @@ SHORT_HINT = ("Нужны короткие имена — последняя ч�
               "именно их перечисляют в target_modules, и peft найдёт такой слой в каждом блоке.")
 CONV1D_HINT = ("В GPT-2 линейные слои — Conv1D из transformers.pytorch_utils, а не nn.Linear: проверяйте "
                "isinstance(module, (nn.Linear, Conv1D)).")
+HEAD_NAME_HINT = ("Выходной слой ищите по model.get_output_embeddings(), а не по имени 'lm_head': у других "
+                  "архитектур он называется иначе (у BertLMHeadModel — decoder).")
+HEAD_LAST_HINT = ("Выходной слой ищите по model.get_output_embeddings() (у модели без выходного слоя это None), а не "
+                  "как последний линейный слой: порядок модулей у архитектур разный.")
 EMBEDDING_HINT = "Эмбеддинги (nn.Embedding) — не линейные слои: в список идут только nn.Linear и Conv1D."
 
 
@@ -77,6 +99,8 @@ def names_mistakes(model) -> dict:
     embeddings = [(n, m) for n, m in model.named_modules() if isinstance(m, nn.Embedding)]
     no_head = [(n, m) for n, m in layers if m is not head]
     return {HEAD_HINT: short(layers),
+            HEAD_NAME_HINT: short([(n, m) for n, m in layers if n.rsplit(".", 1)[-1] != "lm_head"]),
+            HEAD_LAST_HINT: short(layers[:-1]),
             SHORT_HINT: sorted(n for n, _ in no_head),
             CONV1D_HINT: short([(n, m) for n, m in no_head if isinstance(m, nn.Linear)]),
             EMBEDDING_HINT: short(no_head + embeddings)}
@@ -99,11 +123,16 @@ def check_names_on(linear_layer_names, model, name):
 
 
 def check_linear_layer_names(linear_layer_names):
-    """GPT курса (Conv1D), крошечные Mistral и OPT из конфигов (nn.Linear, у OPT ещё fc1/fc2 и out_proj)."""
+    """GPT курса (Conv1D), крошечные Mistral, OPT и BERT-декодер из конфигов (nn.Linear; у OPT ещё fc1/fc2 и
+    out_proj, у BERT выходной слой — decoder) и Mistral без выходного слоя."""
     check_names_on(linear_layer_names, course_gpt(), "linear_layer_names(GPT курса)")
     check_names_on(linear_layer_names, tiny_mistral(), "linear_layer_names(маленькая Mistral)")
     check_names_on(linear_layer_names, tiny_opt(), "linear_layer_names(маленькая OPT)")
-    checks.passed("linear_layer_names верна для GPT-2 (Conv1D), Mistral и OPT.")
+    check_names_on(linear_layer_names, tiny_bert_decoder(),
+                   "linear_layer_names(маленький BERT-декодер: выходной слой cls.predictions.decoder)")
+    check_names_on(linear_layer_names, tiny_mistral_backbone(),
+                   "linear_layer_names(Mistral без выходного слоя, MistralModel)")
+    checks.passed("linear_layer_names верна для GPT-2 (Conv1D), Mistral, OPT, BERT-декодера и модели без выходного слоя.")
 
 
 # --- trainable_share ---
@@ -191,6 +220,14 @@ MISTAKES = {
                             "    return sorted(name.rsplit('.', 1)[-1] for name, module in model.named_modules()\n"
                             "                  if isinstance(module, (nn.Linear, Conv1D)) and module is not head)\n",
                             "есть повторы"),
+        "head found by its name": (_NAMES + "    return sorted({name.rsplit('.', 1)[-1] for name, module in "
+                                   "model.named_modules()\n"
+                                   "                   if isinstance(module, (nn.Linear, Conv1D)) and "
+                                   "not name.endswith('lm_head')})\n", "а не по имени"),
+        "last linear layer dropped": (_NAMES + "    layers = [name for name, module in model.named_modules()\n"
+                                      "              if isinstance(module, (nn.Linear, Conv1D))][:-1]\n"
+                                      "    return sorted({name.rsplit('.', 1)[-1] for name in layers})\n",
+                                      "последний линейный слой"),
     },
     "05_finetuning_peft_trainable_share": {
         "frozen parameters counted": (_SHARE + "    frozen = sum(p.numel() for p in model.parameters() "

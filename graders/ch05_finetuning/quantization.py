@@ -208,7 +208,10 @@ def check_quantize_absmax(quantize_absmax):
                                "Делите на 127, а не на 255: 255 шагов у int8 на весь диапазон, а в одну сторону от "
                                "нуля — только 127.": absmax / 255,
                                "Один масштаб на всю матрицу, а нужен свой у каждой строки. " + ROW_HINT:
-                               w.abs().max().expand(rows, 1) / INT8_LEVEL})
+                               w.abs().max().expand(rows, 1) / INT8_LEVEL,
+                               "Масштаб — максимум модуля, max|w|: возьмите w.abs() перед amax, иначе большой "
+                               "отрицательный вес строки не поместится в коды от −127 до 127.":
+                               w.amax(dim=1, keepdim=True) / INT8_LEVEL})
         check_truncation(q, expected_q, torch.trunc(w / expected_scale), f"коды из {name}", TRUNC_HINT)
         checks.check_close(q, expected_q, name=f"коды из {name}", atol=0, hint="Код = round(w / scale), затем "
                            "clamp(-127, 127) и только потом .to(torch.int8).", mistakes={
@@ -236,7 +239,8 @@ def check_dequantize_absmax(dequantize_absmax):
         mistakes = {"Получились сами коды: умножьте их на масштаб строки — вес ≈ код × scale.": q.to(torch.float32),
                     "Коды надо умножать на масштаб, а не делить: при квантизации делили w / scale, обратно — "
                     "q * scale.": q.to(torch.float32) / scale,
-                    "Лишнее деление на 127: масштаб уже равен max|w| / 127, вес = код × scale.": expected / 127}
+                    "Лишнее деление на 127: масштаб уже равен max|w| / 127, вес = код × scale.": expected / 127,
+                    "Лишнее умножение на 127: масштаб уже равен max|w| / 127, вес = код × scale.": expected * 127}
         if q.shape[0] == q.shape[1]:
             mistakes["Масштаб приложен к столбцам, а нужно построчно: каждая строка умножается на свой scale "
                      "формы (строк, 1), без .T и view(1, -1)."] = q.to(torch.float32) * scale.T
@@ -254,19 +258,33 @@ PARTIAL_HINT = ("Длина плоского тензора не обязана 
                 "обрежьте) или обработайте хвост отдельно.")
 
 
+PAD_VALUE_HINT = ("Неполный блок дополняют нулями (torch.zeros): дополнение другим числом, например единицами, "
+                  "меняет max|блока| и масштаб хвоста.")
+
+
+def padded_with_ones_scales(w, block_size):
+    """Масштабы блоков, если дополнить плоский тензор единицами, а не нулями (ошибка)."""
+    flat = w.flatten()
+    padded = torch.cat([flat, torch.ones((-len(flat)) % block_size)])
+    return padded.view(-1, block_size).abs().amax(dim=1) / INT4_LEVEL
+
+
 def block_cases():
-    """Тензоры для проверок: неполный последний блок, деление нацело, одномерный, блок по умолчанию."""
+    """Тензоры для проверок: неполный последний блок (и с маленькими весами), деление нацело, одномерный, блок по
+    умолчанию."""
     generator = torch.Generator().manual_seed(52)
     ragged = torch.randn(5, 30, generator=generator) * torch.tensor([[0.01], [0.2], [1.0], [0.05], [3.0]])
     even = torch.randn(8, 64, generator=generator) * torch.logspace(-2, 0.5, 8)[:, None]
     flat = torch.randn(100, generator=generator) * torch.linspace(0.1, 2.0, 100)
     layer = torch.randn(3, 100, generator=generator) * torch.tensor([[0.02], [0.1], [0.5]])
     text = torch.tensor([0.7, -0.1, 0.04, 0.36, -0.014, 0.002, 0.0035, -0.006])
+    small_tail = torch.randn(70, generator=generator) * torch.cat([torch.ones(64), torch.full((6,), 0.01)])
     return [(ragged, 64, "quantize_blocks(матрица 5 × 30, block_size=64: последний блок из 22 весов)"),
             (text, 4, "quantize_blocks(8 весов из текста, block_size=4)"),
             (even, 64, "quantize_blocks(матрица 8 × 64, block_size=64)"),
             (flat, 16, "quantize_blocks(вектор из 100 весов, block_size=16)"),
-            (layer, None, "quantize_blocks(матрица 3 × 100, размер блока по умолчанию)")]
+            (layer, None, "quantize_blocks(матрица 3 × 100, размер блока по умолчанию)"),
+            (small_tail, 64, "quantize_blocks(вектор из 70 весов, block_size=64: хвост из 6 маленьких весов)")]
 
 
 def check_block_scales_shape(scales, w, block_size, name):
@@ -316,7 +334,7 @@ def check_quantize_blocks(quantize_blocks):
         expected_codes, expected_scales = reference_quantize_blocks(w, block_size)
         absmax = expected_scales * INT4_LEVEL
         checks.check_close(scales, expected_scales, name=f"масштабы из {name}", rtol=1e-5, atol=0, hint=BLOCK_HINT,
-                           mistakes={"Масштаб блока — max|блока| / 7: иначе самый большой вес не получит код ±7.":
+                           mistakes={PAD_VALUE_HINT: padded_with_ones_scales(w, block_size),"Масштаб блока — max|блока| / 7: иначе самый большой вес не получит код ±7.":
                                      absmax,
                                      "Делите на 7, а не на 8: коды 4 бит со знаком — от −7 до 7, уровней ±8 в "
                                      "симметричной сетке нет.": absmax / 8,
@@ -420,6 +438,7 @@ MISTAKES = {
                                 "остались дробными"),
         "unsigned codes": (_ABSMAX + _ROW_SCALE +
                            "    return torch.round(w / scale).clamp(-127, 127).to(torch.uint8), scale", "без знака"),
+        "max without abs": (_ABSMAX + "    scale = w.amax(dim=1, keepdim=True) / 127\n" + _ROUND, "w.abs() перед amax"),
     },
     "05_finetuning_quant_dequantize_absmax": {
         "scale forgotten": (_DEQ + "    return q.to(torch.float32)", "умножьте их на масштаб"),
@@ -427,6 +446,7 @@ MISTAKES = {
         "extra division by 127": (_DEQ + "    return q * scale / 127", "Лишнее деление на 127"),
         "scale applied to columns": (_DEQ + "    return q * scale.T", "построчно"),
         "integer result": (_DEQ + "    return (q * scale).round().to(torch.int32)", "float32"),
+        "extra multiplication by 127": (_DEQ + "    return q * scale * 127", "Лишнее умножение на 127"),
     },
     "05_finetuning_quant_blocks": {
         "one scale for the whole tensor": (
@@ -439,6 +459,9 @@ MISTAKES = {
                                           _BLOCK_CODES.format(lo=-8, hi=7) + _BLOCK_RETURN, "±8"),
         "levels ±15": (_BLOCKS + "    scales = blocks.abs().amax(dim=1) / 15\n" + _BLOCK_CODES.format(lo=-15, hi=15) +
                        _BLOCK_RETURN, "без знака"),
+        "partial block padded with ones": (
+            _BLOCKS.replace("flat.new_zeros", "flat.new_ones") + "    scales = blocks.abs().amax(dim=1) / 7\n"
+            + _BLOCK_CODES.format(lo=-7, hi=7) + _BLOCK_RETURN, "дополняют нулями"),
         "last partial block forgotten": (
             "def quantize_blocks(w, block_size=64):\n"
             "    flat = w.flatten()\n"

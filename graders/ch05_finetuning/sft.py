@@ -166,15 +166,21 @@ def pad_mistakes(examples, pad_id) -> dict:
     left = left_padded(examples, pad_id)
     label_pad = right["input_ids"].where(right["attention_mask"].bool(), torch.tensor(pad_id))
     label_pad = right["labels"].where(right["attention_mask"].bool(), label_pad)
+    by_id = ("Маскируйте по позиции (где кончается пример), а не по номеру токена: pad_id совпадает с EOS, и "
+             "сравнение input_ids == pad_id заденет настоящий EOS в конце примера — модель не научится "
+             "останавливаться.")
+    pad_positions = right["input_ids"] == pad_id
     side = "Дополнение должно быть справа, а не слева: при обучении настоящие токены стоят с начала строки, как в " \
            "примерах, и позиции у них те же."
     return {"input_ids": {side: left["input_ids"]},
             "attention_mask": {side: left["attention_mask"],
                                "attention_mask — маска настоящих токенов: 1 на токенах примера и 0 на дополнении, "
-                               "а не единицы везде.": torch.ones_like(right["attention_mask"])},
+                               "а не единицы везде.": torch.ones_like(right["attention_mask"]),
+                               by_id: (~pad_positions).long()},
             "labels": {side: left["labels"],
                        "На местах дополнения метка -100, а не pad_id: иначе модель учится предсказывать токены "
-                       "дополнения (а при pad = eos — выдавать EOS снова и снова).": label_pad}}
+                       "дополнения (а при pad = eos — выдавать EOS снова и снова).": label_pad,
+                       by_id: right["labels"].masked_fill(pad_positions, -100)}}
 
 
 def checked_batch(pad_batch, examples, pad_id, name):
@@ -304,5 +310,18 @@ MISTAKES = {
                                            "        mask.append([1] * len(ids) + [0] * extra)\n"
                                            "        labels.append(lab + [-100] * extra)\n" + _PAD_END,
                                            "самого длинного примера"),
+        "attention mask by token id (pad = EOS)": (
+            _PAD + "        input_ids.append(ids + [pad_id] * extra)\n"
+                   "        labels.append(lab + [-100] * extra)\n"
+                   "    ids = torch.tensor(input_ids)\n"
+                   "    return {'input_ids': ids, 'attention_mask': (ids != pad_id).long(), "
+                   "'labels': torch.tensor(labels)}", "по позиции"),
+        "labels masked by token id (pad = EOS)": (
+            _PAD + "        input_ids.append(ids + [pad_id] * extra)\n"
+                   "        mask.append([1] * len(ids) + [0] * extra)\n"
+                   "        labels.append(lab + [pad_id] * extra)\n"
+                   "    ids, lab = torch.tensor(input_ids), torch.tensor(labels)\n"
+                   "    return {'input_ids': ids, 'attention_mask': torch.tensor(mask), "
+                   "'labels': lab.masked_fill(ids == pad_id, -100)}", "по позиции"),
     },
 }

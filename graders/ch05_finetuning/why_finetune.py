@@ -43,7 +43,7 @@ def perplexity_mistakes(logits, ids) -> dict:
         "(или отдельных текстов) больше настоящей перплексии.": losses.exp().mean().item(),
         "Перплексия — e в степени лосса в натах (cross_entropy считает натуральным логарифмом); 2 в степени лосса "
         "даёт другое число: основание степени должно совпадать с основанием логарифма.": 2 ** mean,
-        "Цели не сдвинуты: " + SHIFT_HINT: math.exp(F.cross_entropy(logits.flatten(0, 1), ids.flatten()).item()),
+        "Цели не сдвинуты. " + SHIFT_HINT: math.exp(F.cross_entropy(logits.flatten(0, 1), ids.flatten()).item()),
         "Цели сдвинуты не в ту сторону: модель предсказывает следующий токен, а не предыдущий. " + SHIFT_HINT:
             math.exp(F.cross_entropy(logits[:, 1:].flatten(0, 1), ids[:, :-1].flatten()).item()),
     }
@@ -104,6 +104,20 @@ SHARE_HINT = ("share — доля старых токенов во всей см
               "n_old = n_new · share / (1 − share).")
 
 
+ROUND_HINT = ("Число старых токенов округляют до ближайшего целого, round(...): int() отбрасывает дробную часть, "
+              "а math.ceil округляет всегда вверх.")
+
+
+def rounded(exact: float) -> set[int]:
+    """Допустимые округления: round(exact); при дробной части ровно 0.5 — и вверх, и вниз (round в Python
+    округляет половину к чётному, а floor(x + 0.5) — вверх); у почти целого — только оно (шум float не в счёт)."""
+    if abs(exact - round(exact)) < 1e-9:
+        return {round(exact)}
+    if abs(exact % 1 - 0.5) < 1e-9:
+        return {math.floor(exact), math.ceil(exact)}
+    return {round(exact)}
+
+
 def check_replay_case(replay_mix, new_ids, old_ids, share, name):
     """Один вызов replay_mix: тип → форма → новые токены в начале → число старых → кусок старого текста подряд."""
     result = checks.call(replay_mix, new_ids, old_ids, share, name=name)
@@ -119,6 +133,8 @@ def check_replay_case(replay_mix, new_ids, old_ids, share, name):
                     "torch.cat([new_ids, old_ids[:n_old]]).")
     n_old = len(result) - n_new
     exact = n_new * share / (1 - share)
+    if math.floor(exact) <= n_old <= math.ceil(exact) and n_old not in rounded(exact):
+        checks.fail(f"{name}: старых токенов {n_old}, а round({exact:.4g}) = {round(exact)}.", ROUND_HINT)
     if not math.floor(exact) <= n_old <= math.ceil(exact):
         got_share = n_old / len(result) if len(result) else 0.0
         hint = SHARE_HINT
@@ -148,6 +164,8 @@ def check_replay_mix(replay_mix):
     old = torch.randint(0, 2048, (5000,), generator=generator)
     check_replay_case(replay_mix, new, old, 0.1, "replay_mix(1000 случайных новых токенов, share=0.1)")
     check_replay_case(replay_mix, new[:10], old, 0.9, "replay_mix(10 новых токенов, share=0.9)")
+    check_replay_case(replay_mix, new[:10], old, 0.4, "replay_mix(10 новых токенов, share=0.4): 6.67 → 7 старых")
+    check_replay_case(replay_mix, new[:7], old, 0.3, "replay_mix(7 новых токенов, share=0.3): 3.0 → 3 старых")
     checks.passed("Смесь верна: новые токены, за ними нужная доля старого текста подряд.")
 
 
@@ -200,5 +218,10 @@ MISTAKES = {
         "list returned": (_REPLAY + "    n_old = round(len(new_ids) * share / (1 - share))\n"
                                     "    return new_ids.tolist() + old_ids[:n_old].tolist()",
                           "ожидался тип torch.Tensor"),
+        "int() instead of round()": (_REPLAY + "    n_old = int(len(new_ids) * share / (1 - share))\n"
+                                               "    return torch.cat([new_ids, old_ids[:n_old]])", "до ближайшего"),
+        "math.ceil instead of round()": (_REPLAY + "    n_old = math.ceil(len(new_ids) * share / (1 - share))\n"
+                                                   "    return torch.cat([new_ids, old_ids[:n_old]])",
+                                         "до ближайшего"),
     },
 }
