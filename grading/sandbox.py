@@ -80,6 +80,8 @@ def command(kernel_cmd: list[str], *, cwd: Path, work: Path, sockets: Path, limi
     for path in {prefix, base} | {COURSE_ROOT / name for name in VISIBLE_COURSE_DIRS}:
         if path.exists():
             box += ["--ro-bind", str(path), str(path)]
+    if Path(sys.prefix).absolute() != prefix:  # окружение за символической ссылкой: ядро запускают по её пути
+        box += ["--ro-bind", str(prefix), str(Path(sys.prefix).absolute())]
     box += ["--bind", str(work), str(cwd), "--bind", str(sockets), str(sockets), "--chdir", str(cwd),
             "--unsetenv", "JPY_PARENT_PID", "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp", "--setenv", "MPLCONFIGDIR", "/tmp"]
     rlimits = ["prlimit", f"--as={limits.memory_mb * mb}", f"--cpu={limits.cpu_seconds}",
