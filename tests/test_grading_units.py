@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import sys
 from pathlib import Path
 
 import nbformat
@@ -186,6 +187,14 @@ def test_sandbox_command_hides_the_course_and_drops_capabilities(tmp_path):
     assert f"--bind {tmp_path} /x/work" in text and command[-3:] == ["python", "-m", "ipykernel_launcher"]
     # What is hidden comes before what is shown again, or the tmpfs would cover the course code.
     assert text.index(f"--tmpfs {sandbox.COURSE_ROOT}") < text.index(f"--ro-bind {sandbox.COURSE_ROOT / 'graders'}")
+
+
+def test_a_linked_environment_is_visible_at_the_link(tmp_path, monkeypatch):
+    link = tmp_path / "venv-link"
+    link.symlink_to(Path(sys.prefix).resolve())
+    monkeypatch.setattr(sys, "prefix", str(link))
+    command = sandbox.command(["true"], cwd=tmp_path, work=tmp_path, sockets=tmp_path, limits=sandbox.Limits())
+    assert f"--ro-bind {Path(sys.prefix).resolve()} {link}" in " ".join(command)
 
 
 def test_timeouts_shrink_after_the_first_and_the_second_timeout():
