@@ -305,7 +305,8 @@ def mistake_hint(matched: list[str]) -> str:
     matched = list(dict.fromkeys(matched))
     if len(matched) <= 1:
         return "".join(matched)
-    return "Такой ответ дают разные ошибки — проверьте каждую: " + " Или: ".join(matched)
+    return "Такой ответ дают разные ошибки — проверьте каждую. " + " ".join(
+        f"({number}) {text}" for number, text in enumerate(matched, 1))
 
 
 def _as_numpy(array) -> np.ndarray:
