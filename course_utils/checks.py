@@ -7,9 +7,11 @@
 """
 from __future__ import annotations
 
+import ast
 import copy
 import inspect
 import math
+import textwrap
 import sys
 import traceback
 from contextlib import contextmanager
@@ -383,6 +385,19 @@ def check_equal(value, expected, name: str = "результат", hint: str = "
         for i, (v, e) in enumerate(zip(value, expected)):
             check_equal(v, e, f"{name}[{i}]", hint)
     fail(f"{name}: ожидалось {expected!r}, получено {value!r}.", hint)
+
+
+def check_not_using(function, names: tuple[str, ...], hint: str) -> None:
+    """Упражнение просит написать формулу самому: в коде функции не должно быть этих имён (готовых решений)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(inspect.unwrap(function))))
+    except (OSError, TypeError, SyntaxError):  # исходник недоступен (функция собрана exec) — судим по результату
+        return
+    called = ({node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+              | {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)})
+    used = [name for name in names if name in called]
+    if used:
+        fail(f"{_name_of(function)}: в коде есть готовое {used[0]} — упражнение просит написать формулу самому.", hint)
 
 
 def check_unchanged(before, after, name: str = "аргумент") -> None:

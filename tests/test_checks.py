@@ -324,6 +324,19 @@ def test_a_dtype_clash_inside_the_function_is_named():
     assert "float32 и float64" in text and "формы" not in text
 
 
+def test_a_builtin_named_in_the_code_is_refused_but_not_the_own_name(tmp_path):
+    import importlib.util
+    path = tmp_path / "answer.py"
+    path.write_text("import torch.nn.functional as F\n\n"
+                    "def layer_norm(x):\n    \"\"\"Как F.layer_norm, но своя формула.\"\"\"\n    return x - x.mean()\n\n"
+                    "def cheat(x):\n    return F.layer_norm(x, x.shape[-1:])\n")
+    spec = importlib.util.spec_from_file_location("answer", path)
+    answer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(answer)
+    checks.check_not_using(answer.layer_norm, ("layer_norm",), hint="сами")  # own name and docstring don't count
+    assert "готовое layer_norm" in message(checks.check_not_using, answer.cheat, ("layer_norm",), hint="сами")
+
+
 def test_the_hint_matches_the_kind_of_error():
     assert "импортируйте" in message(checks.call, lambda x: undefined_name(x), 1)  # noqa: F821
     assert "атрибута" in message(checks.call, lambda x: x.no_such_method(), torch.ones(2))

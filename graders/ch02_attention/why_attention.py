@@ -44,8 +44,10 @@ def check_attention_weights(attention_weights):
         checks.check_unchanged(original, scores, "тензор scores")
     big = torch.tensor([[1000.0, 999.0, 0.0], [-1000.0, -1000.0, -999.0]])
     answer = checks.call(attention_weights, big)
-    checks.check_close(answer, torch.softmax(big, dim=-1), name="веса для оценок порядка ±1000", atol=1e-5,
-                       hint=OVERFLOW)
+    overflowed = isinstance(answer, torch.Tensor) and not bool(torch.isfinite(answer).all())
+    # atol 1e-4: у оценок порядка 1000 одно округление float32 — около 6e-5 (устойчивые формулы тоже его дают)
+    checks.check_close(answer, torch.softmax(big, dim=-1), name="веса для оценок порядка ±1000", atol=1e-4,
+                       hint=OVERFLOW if overflowed else "Веса строки: exp(s − max) / сумма exp(s − max).")
 
 
 def check_mix_values(mix_values):

@@ -100,16 +100,17 @@ class BuiltinLayerNormUsed(RuntimeError):
 
 @contextmanager
 def _without_builtin_layer_norm():
-    """На время блока F.layer_norm, nn.LayerNorm и torch.layer_norm бросают понятную ошибку."""
+    """На время блока F.layer_norm, nn.LayerNorm, torch.layer_norm и torch.native_layer_norm бросают понятную
+    ошибку."""
     def forbidden(*args, **kwargs):
         raise BuiltinLayerNormUsed("готовые F.layer_norm и nn.LayerNorm здесь не годятся — они эталон теста")
 
-    saved = F.layer_norm, torch.layer_norm
-    F.layer_norm = torch.layer_norm = forbidden
+    saved = F.layer_norm, torch.layer_norm, torch.native_layer_norm
+    F.layer_norm = torch.layer_norm = torch.native_layer_norm = forbidden
     try:
         yield
     finally:
-        F.layer_norm, torch.layer_norm = saved
+        F.layer_norm, torch.layer_norm, torch.native_layer_norm = saved
 
 
 def _normalized(x, dim=-1, correction=0, eps=1e-5, eps_outside=False):
@@ -119,7 +120,12 @@ def _normalized(x, dim=-1, correction=0, eps=1e-5, eps_outside=False):
     return (x - mean) / (variance.sqrt() + eps) if eps_outside else (x - mean) / (variance + eps).sqrt()
 
 
+BUILTIN_NORMS = ("layer_norm", "LayerNorm", "native_layer_norm", "group_norm", "GroupNorm", "RMSNorm", "rms_norm")
+OWN_FORMULA_HINT = "Напишите формулу сами: среднее, смещённая дисперсия, eps под корнем, затем weight и bias."
+
+
 def check_layer_norm(layer_norm):
+    checks.check_not_using(layer_norm, BUILTIN_NORMS, OWN_FORMULA_HINT)
     torch.manual_seed(3)
     x = 0.003 * torch.randn(4, 5, 16)  # маленькие числа: здесь видно, где стоит eps
     weight, bias = torch.randn(16), torch.randn(16)
@@ -319,6 +325,8 @@ MISTAKES = {
                         "аргумент eps"),
         "built-in F.layer_norm": (_LN + "    return F.layer_norm(x, x.shape[-1:], weight, bias, eps)",
                                   "готовые F.layer_norm и nn.LayerNorm здесь не годятся"),
+        "built-in torch.native_layer_norm": (
+            _LN + "    return torch.native_layer_norm(x, x.shape[-1:], weight, bias, eps)[0]", "готов"),
     },
     "03_transformers_block_pre_norm": {
         "post-norm instead of pre-norm": (_BLOCK + "        x = self.ln_1(x + self.attn(x))\n"
