@@ -150,6 +150,10 @@ def check_deduplicate(deduplicate) -> None:
                       "ответ в множество (set).")
     _check_dedup(deduplicate, ["Да", "да ", " ДА", "нет", "Нет"], 'deduplicate(["Да", "да ", " ДА", "нет", "Нет"])',
                  hint="Оставьте первое вхождение каждого текста; регистр и пробелы по краям не важны.")
+    _check_dedup(deduplicate, ["Кот сидит во дворе.", "кот сидит во дворе!", "Кот  сидит во дворе."],
+                 "deduplicate(тексты, которые различаются только знаком в конце)",
+                 hint="Знаки препинания — часть текста: «дворе.» и «дворе!» — разные документы. Нормальная форма "
+                      "меняет только регистр и пробелы.")
 
 
 # --- упражнение 2: jaccard_similarity ----------------------------------------------------------------------------
@@ -257,6 +261,13 @@ def _quality_cases() -> list[tuple[str, str, str]]:
         (to_mojibake(base, "cp1251"), "кракозябры (UTF-8, прочитанный как cp1251)",
          "Русских букв среди букв должно быть не меньше 0.8: «ї», «ѓ», «Ђ» — не русские буквы."),
         (SPAM_DOCUMENTS[0], "спам со ссылками", "Строка, повторённая больше 2 раз, — признак спама."),
+        (("\t" * 6).join(base.split()), "слова через табуляции",
+         "Пробелы, табуляции и переносы строк не входят в знаменатели: доля букв считается среди непробельных "
+         "символов (c.isspace()), а не только без пробелов."),
+        (" ".join(["абвгдеж"] * 20) + " " + "1" * 60, "доля букв ровно 0.7",
+         "Доля букв ровно 0.7 — уже достаточно: «не меньше 0.7» — это >=."),
+        (" ".join(["абвг"] * 20) + " " + " ".join(["abcd"] * 5), "доля русских букв ровно 0.8",
+         "Доля русских букв ровно 0.8 — уже достаточно: «не меньше 0.8» — это >=."),
     ]
 
 
@@ -349,6 +360,9 @@ def _quality(*, words: str = "len(text.split()) < 20", letter_share: str = "len(
 MISTAKES = {
     "04_pretraining_data_dedup": {
         "case-sensitive comparison": (_dedup('" ".join(document.split())'), "Регистр не важен"),
+        "punctuation removed before comparing": (
+            _dedup('" ".join("".join(c for c in document.lower() if c.isalnum() or c.isspace()).split())'),
+            "Знаки препинания — часть текста"),
         "whitespace-sensitive comparison": (_dedup("document.lower()"), "одним пробелом"),
         "only the ends stripped, inner whitespace kept": (_dedup("document.lower().strip()"), "одним пробелом"),
         "whitespace collapsed but the ends not stripped": (
@@ -433,6 +447,11 @@ MISTAKES = {
         "Russian share condition reversed": (
             _quality(russian_share="len(russian) / len(letters) >= 0.8"), "Английский текст прошёл"),
         "word threshold strict (> 20 instead of >= 20)": (_quality(words="len(text.split()) <= 20"), "не меньше 20"),
+        "letter share threshold strict (> 0.7)": (_quality().replace("< 0.7:", "<= 0.7:"), "ровно 0.7"),
+        "Russian share threshold strict (> 0.8)": (_quality(russian_share="len(russian) / len(letters) <= 0.8"),
+                                                   "ровно 0.8"),
+        "only spaces left out of the denominator": (_quality().replace("not c.isspace()", 'c != " "'),
+                                                    "табуляции"),
         "a line repeated twice already rejected": (_quality(repeats="lines.count(line) < 2"), "дважды"),
         "lines compared without strip": (
             _quality(lines="[line for line in text.splitlines() if line.strip()]"), ".strip()"),
