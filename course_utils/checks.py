@@ -246,8 +246,11 @@ def check_type(value, expected_type: type, name: str = "результат", hin
     if type(value) is expected_type:
         return
     wanted = {torch.Tensor: "torch.Tensor", np.ndarray: "np.ndarray"}.get(expected_type, expected_type.__name__)
-    if value is None:
-        hint = hint or "Ответ не заполнен, или функция ничего не вернула (не забыли return?)."
+    if value is None:  # подсказка вызывающего — о типе ответа, но сначала нужен сам ответ
+        hint = " ".join(filter(None, ["Ответ не заполнен, или функция ничего не вернула (не забыли return?).", hint]))
+    elif expected_type is bool and isinstance(value, np.bool_):
+        fail(f"{name}: ожидался bool из Python, получено numpy.bool_ ({value!r}).",
+             "Сравнения массивов numpy дают np.bool_: оберните ответ в bool(...).")
     elif expected_type is torch.Tensor:
         if isinstance(value, np.ndarray):
             hint = hint or "Считайте операциями torch или оберните результат в torch.as_tensor(...)."

@@ -337,6 +337,12 @@ def test_a_builtin_named_in_the_code_is_refused_but_not_the_own_name(tmp_path):
     assert "готовое layer_norm" in message(checks.check_not_using, answer.cheat, ("layer_norm",), hint="сами")
 
 
+def test_a_missing_answer_and_a_numpy_bool_are_named():
+    text = message(checks.check_type, None, float, "доля", hint="n / b даёт float.")
+    assert "return" in text and "n / b даёт float." in text
+    assert "numpy.bool_" in message(checks.check_type, np.bool_(True), bool, "хороший ли документ")
+
+
 def test_the_hint_matches_the_kind_of_error():
     assert "импортируйте" in message(checks.call, lambda x: undefined_name(x), 1)  # noqa: F821
     assert "атрибута" in message(checks.call, lambda x: x.no_such_method(), torch.ones(2))
