@@ -23,6 +23,7 @@ def weight_mistakes(q, k, mask, d_name: str = "d_k") -> dict:
     mistakes = {
         f"Не хватает деления оценок на √{d_name}: без него softmax насыщается.": weights(q, k, mask, divisor=1.0),
         f"Делить нужно на √{d_name}, а не на {d_name}.": weights(q, k, mask, divisor=d),
+        f"Оценки нужно делить на √{d_name}, а не умножать.": weights(q, k, mask, divisor=1 / math.sqrt(d)),
         "Softmax берётся по последней оси (по ключам): сейчас в сумме 1 дают столбцы весов, а должны строки.":
             weights(q, k, mask, dim=-2),
     }

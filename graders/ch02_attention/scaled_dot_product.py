@@ -100,6 +100,9 @@ def check_causal_mask(causal_mask):
                                      expected.T.tolist(),
                                      "Токен должен видеть и сам себя: диагональ тоже True.":
                                      torch.ones(T, T).tril(diagonal=-1).bool().tolist(),
+                                     "Сдвиг на одну диагональ вверх (diagonal=1): так токен видит следующий за ним. "
+                                     "Нужен tril без сдвига — диагональ и ниже.":
+                                     torch.ones(T, T).tril(diagonal=1).bool().tolist(),
                                      INVERTED: (~expected).tolist()})
 
 
@@ -131,6 +134,8 @@ MISTAKES = {
                      "Не хватает деления оценок на √d_k"),
         "scale by d_k": (_ATTENTION + "    s = q @ k.transpose(-2, -1) / q.shape[-1]\n" + _MASKED + _RETURN,
                          "а не на d_k"),
+        "multiplied by sqrt(d_k)": (_ATTENTION + "    s = q @ k.transpose(-2, -1) * math.sqrt(q.shape[-1])\n" + _MASKED
+                                    + _RETURN, "а не умножать"),
         "scale by sqrt(T)": (_ATTENTION + "    s = q @ k.transpose(-2, -1) / math.sqrt(k.shape[-2])\n" + _MASKED
                              + _RETURN, "а не на √T"),
         "scale by sqrt(d_v)": (_ATTENTION + "    s = q @ k.transpose(-2, -1) / math.sqrt(v.shape[-1])\n" + _MASKED
@@ -157,6 +162,8 @@ MISTAKES = {
     "02_attention_sdpa_causal_mask": {
         "transposed (future leak)": ("def causal_mask(T):\n    return torch.triu(torch.ones(T, T, dtype=torch.bool))",
                                      "Маска транспонирована"),
+        "one diagonal too many (sees the next token)": (
+            "def causal_mask(T):\n    return torch.tril(torch.ones(T, T, dtype=torch.bool), diagonal=1)", "следующий за ним"),
         "diagonal excluded": ("def causal_mask(T):\n"
                               "    return torch.tril(torch.ones(T, T, dtype=torch.bool), diagonal=-1)",
                               "видеть и сам себя"),
