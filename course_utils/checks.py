@@ -11,8 +11,8 @@ import ast
 import copy
 import inspect
 import math
-import textwrap
 import sys
+import textwrap
 import traceback
 from contextlib import contextmanager
 from pathlib import Path

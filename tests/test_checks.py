@@ -328,7 +328,8 @@ def test_a_builtin_named_in_the_code_is_refused_but_not_the_own_name(tmp_path):
     import importlib.util
     path = tmp_path / "answer.py"
     path.write_text("import torch.nn.functional as F\n\n"
-                    "def layer_norm(x):\n    \"\"\"Как F.layer_norm, но своя формула.\"\"\"\n    return x - x.mean()\n\n"
+                    "def layer_norm(x):\n    \"\"\"Как F.layer_norm, но своя формула.\"\"\"\n"
+                    "    return x - x.mean()\n\n"
                     "def cheat(x):\n    return F.layer_norm(x, x.shape[-1:])\n")
     spec = importlib.util.spec_from_file_location("answer", path)
     answer = importlib.util.module_from_spec(spec)

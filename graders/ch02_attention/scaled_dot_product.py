@@ -163,7 +163,8 @@ MISTAKES = {
         "transposed (future leak)": ("def causal_mask(T):\n    return torch.triu(torch.ones(T, T, dtype=torch.bool))",
                                      "Маска транспонирована"),
         "one diagonal too many (sees the next token)": (
-            "def causal_mask(T):\n    return torch.tril(torch.ones(T, T, dtype=torch.bool), diagonal=1)", "следующий за ним"),
+            "def causal_mask(T):\n    return torch.tril(torch.ones(T, T, dtype=torch.bool), diagonal=1)",
+            "следующий за ним"),
         "diagonal excluded": ("def causal_mask(T):\n"
                               "    return torch.tril(torch.ones(T, T, dtype=torch.bool), diagonal=-1)",
                               "видеть и сам себя"),

@@ -128,9 +128,10 @@ def _check_parameters(layer, name, d_in, d_out, r):
         size = "крупная" if spread >= high * expected else "мелкая"
         checks.fail(f"{name}: матрица A слишком {size}: стандартное отклонение {spread:.3g}, а ожидалось около "
                     f"1/√d_in = {expected:.3g}.",
-                    "Поделите случайные числа на √d_in (d_in = base.in_features, а не d_out и не r): "
-                    "A = torch.randn(r, d_in) / math.sqrt(d_in). Тогда x · Aᵀ того же порядка, что и x, и обучение "
-                    "не разгоняется с первых шагов.")
+                    "Возьмите нормальные случайные числа и поделите на √d_in (d_in = base.in_features, а не d_out "
+                    "и не r): A = torch.randn(r, d_in) / math.sqrt(d_in) — так задано в тексте (равномерный "
+                    "kaiming_uniform_, как в peft, даёт std в √3 раз меньше). Тогда x · Aᵀ того же порядка, что "
+                    "и x, и обучение не разгоняется с первых шагов.")
     trainable = sum(p.numel() for p in layer.parameters() if p.requires_grad)
     if trainable != r * (d_in + d_out):
         checks.fail(f"{name}: обучаемых параметров {trainable}, а у LoRA их r · (d_in + d_out) = {r * (d_in + d_out)}.",

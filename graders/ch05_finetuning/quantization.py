@@ -334,7 +334,8 @@ def check_quantize_blocks(quantize_blocks):
         expected_codes, expected_scales = reference_quantize_blocks(w, block_size)
         absmax = expected_scales * INT4_LEVEL
         checks.check_close(scales, expected_scales, name=f"масштабы из {name}", rtol=1e-5, atol=0, hint=BLOCK_HINT,
-                           mistakes={PAD_VALUE_HINT: padded_with_ones_scales(w, block_size),"Масштаб блока — max|блока| / 7: иначе самый большой вес не получит код ±7.":
+                           mistakes={PAD_VALUE_HINT: padded_with_ones_scales(w, block_size),
+                                     "Масштаб блока — max|блока| / 7: иначе самый большой вес не получит код ±7.":
                                      absmax,
                                      "Делите на 7, а не на 8: коды 4 бит со знаком — от −7 до 7, уровней ±8 в "
                                      "симметричной сетке нет.": absmax / 8,
@@ -438,7 +439,8 @@ MISTAKES = {
                                 "остались дробными"),
         "unsigned codes": (_ABSMAX + _ROW_SCALE +
                            "    return torch.round(w / scale).clamp(-127, 127).to(torch.uint8), scale", "без знака"),
-        "max without abs": (_ABSMAX + "    scale = w.amax(dim=1, keepdim=True) / 127\n" + _ROUND, "w.abs() перед amax"),
+        "max without abs": (_ABSMAX + "    scale = w.amax(dim=1, keepdim=True) / 127\n" + _ROUND,
+                            "w.abs() перед amax"),
     },
     "05_finetuning_quant_dequantize_absmax": {
         "scale forgotten": (_DEQ + "    return q.to(torch.float32)", "умножьте их на масштаб"),

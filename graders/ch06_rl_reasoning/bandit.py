@@ -7,6 +7,8 @@ import torch
 
 from course_utils import checks
 
+from ._common import mistaken_values_and_gradients, value_and_gradient
+
 
 # --- эталонные ответы ---
 
@@ -59,14 +61,6 @@ def _wrong_losses():
     }
 
 
-def _value_and_gradient(loss_fn, logits, actions, rewards, baseline):
-    """Значение лосса и его градиент по логитам (на копии логитов)."""
-    leaf = logits.detach().clone().requires_grad_(True)
-    loss = loss_fn(leaf, actions, rewards, baseline)
-    (gradient,) = torch.autograd.grad(loss, leaf)
-    return loss.detach(), gradient
-
-
 def _loss_cases():
     """(логиты, ответы, награды, базовая линия или None — «не передавать», подпись) — от примера из текста до
     случайных политик, батча из одного ответа, float64 и базовой линии-тензора."""
@@ -107,14 +101,9 @@ def _checked_loss(reinforce_loss, logits, actions, rewards, baseline, label):
     if not loss.requires_grad:
         checks.fail(f"{name}: лосс не зависит от логитов (requires_grad=False).", GRAPH_HINT)
     b = 0.0 if baseline is None else baseline
-    expected, expected_grad = _value_and_gradient(reference_reinforce_loss, logits, actions, rewards, b)
-    values, gradients = {}, {}
-    for hint, wrong in _wrong_losses().items():
-        value, gradient = _value_and_gradient(wrong, logits, actions, rewards, b)
-        if not torch.allclose(value.double(), expected.double(), atol=1e-5, rtol=1e-4):
-            values[hint] = value
-        if not torch.allclose(gradient.double(), expected_grad.double(), atol=1e-5, rtol=1e-4):
-            gradients[hint] = gradient
+    expected, expected_grad = value_and_gradient(reference_reinforce_loss, logits, actions, rewards, b)
+    values, gradients = mistaken_values_and_gradients(_wrong_losses(), expected, expected_grad,
+                                                      logits, actions, rewards, b)
     checks.check_close(loss.detach(), expected, name=f"значение {name}", atol=1e-5, rtol=1e-4, check_dtype=False,
                        hint="Лосс = −mean((rewards − baseline) · log_softmax(logits)[actions]).", mistakes=values)
     (gradient,) = torch.autograd.grad(loss, leaf, allow_unused=True)

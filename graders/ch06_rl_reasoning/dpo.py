@@ -11,6 +11,8 @@ import torch.nn.functional as F
 
 from course_utils import checks
 
+from ._common import mistaken_values_and_gradients, value_and_gradient
+
 
 # --- эталонные ответы ---
 
@@ -121,14 +123,9 @@ def _checked_logprob(sequence_logprob, logits, ids, mask, label):
                     "Логарифмы вероятностей — числа float: не переводите их в целые.")
     if not result.requires_grad:
         checks.fail(f"{name}: результат не зависит от логитов (requires_grad=False).", GRAPH_LOGPROB_HINT)
-    expected, expected_gradient = _value_and_gradient(reference_sequence_logprob, logits, ids, mask)
-    values, gradients = {}, {}
-    for hint, wrong in _wrong_logprobs().items():
-        value, gradient = _value_and_gradient(wrong, logits, ids, mask)
-        if not torch.allclose(value.double(), expected.double(), atol=1e-5, rtol=1e-4):
-            values[hint] = value
-        if not torch.allclose(gradient.double(), expected_gradient.double(), atol=1e-5, rtol=1e-4):
-            gradients[hint] = gradient
+    expected, expected_gradient = value_and_gradient(reference_sequence_logprob, logits, ids, mask)
+    values, gradients = mistaken_values_and_gradients(_wrong_logprobs(), expected, expected_gradient,
+                                                      logits, ids, mask)
     checks.check_close(result.detach(), expected, name=f"значение {name}", atol=1e-5, rtol=1e-4, check_dtype=False,
                        hint="log π(ответа) = Σ по токенам ответа log_softmax(logits[:, :-1])[input_ids[:, 1:]].",
                        mistakes=values)
@@ -139,13 +136,6 @@ def _checked_logprob(sequence_logprob, logits, ids, mask, label):
                        check_dtype=False, hint="Логиты позиций запроса и дополнения не должны влиять на результат.",
                        mistakes=gradients)
 
-
-def _value_and_gradient(logprob_fn, logits, ids, mask):
-    """Значение log π ответов и градиент их суммы по логитам (на копии логитов)."""
-    leaf = logits.detach().clone().requires_grad_(True)
-    value = logprob_fn(leaf, ids, mask)
-    (gradient,) = torch.autograd.grad(value.sum(), leaf)
-    return value.detach(), gradient
 
 
 def check_sequence_logprob(sequence_logprob):

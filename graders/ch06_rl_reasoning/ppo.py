@@ -5,6 +5,8 @@ import torch
 
 from course_utils import checks
 
+from ._common import mistaken_values_and_gradients, value_and_gradient
+
 
 # --- эталонные ответы ---
 
@@ -121,13 +123,6 @@ def _wrong_clip_losses():
     }
 
 
-def _value_and_gradient(loss_fn, logp_new, logp_old, advantages, eps):
-    leaf = logp_new.detach().clone().requires_grad_(True)
-    loss = loss_fn(leaf, logp_old, advantages, eps)
-    (gradient,) = torch.autograd.grad(loss, leaf)
-    return loss.detach(), gradient
-
-
 def _clip_cases():
     """(logp_new, logp_old, A, eps или None — «не передавать», подпись)."""
     generator = torch.Generator().manual_seed(5)
@@ -162,14 +157,9 @@ def _checked_clip_loss(ppo_clip_loss, logp_new, logp_old, advantages, eps, label
     if not loss.requires_grad:
         checks.fail(f"{name}: лосс не зависит от logp_new (requires_grad=False).", CLIP_GRAPH_HINT)
     e = 0.2 if eps is None else eps
-    expected, expected_grad = _value_and_gradient(reference_ppo_clip_loss, logp_new, logp_old, advantages, e)
-    values, gradients = {}, {}
-    for hint, wrong in _wrong_clip_losses().items():
-        value, gradient = _value_and_gradient(wrong, logp_new, logp_old, advantages, e)
-        if not torch.allclose(value.double(), expected.double(), atol=1e-5, rtol=1e-4):
-            values[hint] = value
-        if not torch.allclose(gradient.double(), expected_grad.double(), atol=1e-5, rtol=1e-4):
-            gradients[hint] = gradient
+    expected, expected_grad = value_and_gradient(reference_ppo_clip_loss, logp_new, logp_old, advantages, e)
+    values, gradients = mistaken_values_and_gradients(_wrong_clip_losses(), expected, expected_grad,
+                                                      logp_new, logp_old, advantages, e)
     checks.check_close(loss.detach(), expected, name=f"значение {name}", atol=1e-5, rtol=1e-4, check_dtype=False,
                        mistakes=values, hint=("Лосс = −mean(min(ratio · A, clip(ratio, 1 − eps, 1 + eps) · A)), "
                                               "ratio = exp(logp_new − logp_old)."))
